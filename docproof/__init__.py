@@ -1,0 +1,1 @@
+"""Proves the commands of a Markdown page against a real Docker engine."""

@@ -1,0 +1,346 @@
+"""Finding the blocks of a page: code fences, the directives before them, and hidden blocks.
+
+Everything here is pure text work, shared by the test harness and by the site build, so both
+see the same blocks and the same content hashes.
+
+A directive is an HTML comment (invisible on the site) that starts with `docproof:`:
+
+    <!-- docproof: timeout=120 exit=125 -->       options for the fence right after it
+    <!-- docproof: skip="needs a second host" -->  the next fence is not run; readers see why
+    <!-- docproof: setup                          a hidden block: setup, check or cleanup
+    docker pull busybox:1.37
+    -->
+
+A fence or directive the harness cannot classify is a PageError naming file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sybil.parsers.abstract.lexers import strip_prefix
+from sybil.parsers.markdown.lexers import FENCE
+
+RUNNABLE = {"console", "bash", "sh", "shell"}
+# Shown files must come from snippets/ so that the suite builds exactly what readers see.
+INCLUDE_ONLY = {"dockerfile", "yaml", "yml"}
+DISPLAY = {
+    "text", "txt", "plaintext", "output", "json", "mermaid", "python", "py", "javascript", "js",
+    "ini", "toml", "diff", "html", "nginx", "conf", "go", "properties", "dotenv", "sql", "none",
+}
+HIDDEN_KINDS = {"setup", "check", "cleanup"}
+OPTION_KEYS = {"skip", "timeout", "exit", "stream-until", "stream-for", "prompt", "background", "ready"}
+PAGE_KEYS = {"no-commands"}
+
+DIRECTIVE = re.compile(r"^(?P<prefix>[ \t]*)<!--[ \t]*docproof\b(?P<body>.*?)-->", re.DOTALL | re.MULTILINE)
+INCLUDE = re.compile(r'^[ \t]*-{1,}8<-{1,}[ \t]+"(?P<path>[^"]+)"[ \t]*$', re.MULTILINE)
+INFO = re.compile(r"^[ \t]*(?:\{[ \t]*\.(?P<braced>[\w+-]+)(?P<braced_attrs>[^}]*)\}|(?P<language>[\w+-]*)(?P<attrs>.*))$")
+
+
+class PageError(Exception):
+    """A page the harness refuses: the message starts with file:line."""
+
+    def __init__(self, path: str | Path, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line, self.message = str(path), line, message
+
+
+@dataclass
+class Options:
+    skip: str | None = None
+    timeout: float | None = None
+    exit: int | None = None
+    stream_until: str | None = None
+    stream_for: float | None = None
+    prompt: str | None = None
+    background: bool = False
+    ready: str | None = None
+    text: str = ""  # the directive as written, part of the block's hash
+
+
+@dataclass
+class Block:
+    """One thing the harness runs (or refuses to run, with a reason) in page order."""
+
+    path: str
+    line: int  # line of the opening fence, or of the hidden directive
+    kind: str  # console | script | setup | check | cleanup
+    language: str
+    source: str  # the text to run, with --8<-- includes expanded
+    source_line: int  # line of the first line of source
+    options: Options = field(default_factory=Options)
+    start: int = 0  # character offsets in the page, for Sybil regions
+    end: int = 0
+
+    @property
+    def hidden(self) -> bool:
+        return self.kind in HIDDEN_KINDS
+
+    @property
+    def digest(self) -> str:
+        """What the verification record is keyed by: the directive, the language and the code."""
+        text = "\0".join([self.options.text, self.kind, self.language, self.source])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Page:
+    path: str
+    blocks: list[Block]
+    no_commands: str | None = None  # the declared reason a page has no runnable block
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def parse_directive(path: str, line: int, body: str) -> tuple[str, Options | dict, str]:
+    """Returns (kind, options, hidden source). kind is 'options', 'page' or a hidden kind."""
+    if not body.startswith(":"):
+        raise PageError(path, line, "a docproof directive is written `<!-- docproof: ... -->` (colon missing)")
+    body = body[1:]
+    first, _, rest = body.partition("\n")
+    words = first.split()
+    if words and words[0] in HIDDEN_KINDS:
+        if len(words) > 1:
+            raise PageError(path, line, f"`{words[0]}` takes no options; put the commands on the lines after it")
+        source = rest.rstrip()
+        if not source.strip():
+            raise PageError(path, line, f"hidden `{words[0]}` block has no commands")
+        return words[0], Options(text=body), _dedent(source)
+    try:
+        tokens = shlex.split(body)
+    except ValueError as error:
+        raise PageError(path, line, f"cannot read directive ({error})") from None
+    if not tokens:
+        raise PageError(path, line, "empty docproof directive")
+    pairs: dict[str, str | None] = {}
+    for token in tokens:
+        key, eq, value = token.partition("=")
+        if key not in OPTION_KEYS | PAGE_KEYS:
+            known = ", ".join(sorted(OPTION_KEYS | PAGE_KEYS | HIDDEN_KINDS))
+            raise PageError(path, line, f"unknown directive `{key}` (known: {known})")
+        pairs[key] = value if eq else None
+    if PAGE_KEYS & pairs.keys():
+        if len(pairs) > 1 or not (pairs.get("no-commands") or "").strip():
+            raise PageError(path, line, '`no-commands` stands alone and needs a reason: no-commands="why"')
+        return "page", {"no-commands": pairs["no-commands"]}, ""
+    return "options", _options(path, line, pairs, body), ""
+
+
+def _options(path: str, line: int, pairs: dict[str, str | None], text: str) -> Options:
+    options = Options(text=text)
+
+    def value(key: str) -> str:
+        raw = pairs[key]
+        if raw is None or not raw.strip():
+            raise PageError(path, line, f"`{key}` needs a value: {key}=...")
+        return raw
+
+    def number(key: str) -> float:
+        try:
+            seconds = float(value(key))
+        except ValueError:
+            raise PageError(path, line, f"`{key}` must be a number of seconds, not {pairs[key]!r}") from None
+        if seconds <= 0:
+            raise PageError(path, line, f"`{key}` must be positive")
+        return seconds
+
+    if "skip" in pairs:
+        options.skip = value("skip").strip()
+        if len(pairs) > 1:
+            raise PageError(path, line, "`skip` stands alone: a skipped block has no other options")
+    if "timeout" in pairs:
+        options.timeout = number("timeout")
+    if "exit" in pairs:
+        try:
+            options.exit = int(value("exit"))
+        except ValueError:
+            raise PageError(path, line, f"`exit` must be a whole number, not {pairs['exit']!r}") from None
+        if not 0 <= options.exit <= 255:
+            raise PageError(path, line, "`exit` must be between 0 and 255")
+    if "stream-until" in pairs:
+        options.stream_until = value("stream-until")
+    if "stream-for" in pairs:
+        options.stream_for = number("stream-for")
+    if "prompt" in pairs:
+        options.prompt = value("prompt")
+    if "background" in pairs:
+        if pairs["background"] is not None:
+            raise PageError(path, line, "`background` is a flag: write it without a value")
+        options.background = True
+    if "ready" in pairs:
+        if not options.background:
+            raise PageError(path, line, "`ready` goes with `background`")
+        options.ready = value("ready")
+    streaming = options.stream_until is not None or options.stream_for is not None
+    if streaming and options.exit is not None:
+        raise PageError(path, line, "a streamed command is interrupted: its exit status is not checked, drop `exit`")
+    if streaming and options.background:
+        raise PageError(path, line, "`background` and `stream-*` do not go together")
+    return options
+
+
+def _dedent(source: str) -> str:
+    lines = source.split("\n")
+    indents = [len(l) - len(l.lstrip()) for l in lines if l.strip()]
+    cut = min(indents) if indents else 0
+    return "\n".join(l[cut:] for l in lines).strip("\n") + "\n"
+
+
+def expand_includes(path: str, line: int, source: str, root: Path) -> str:
+    """Replaces `--8<-- "file"` lines by the file, as pymdownx.snippets does on the site."""
+
+    def read(match: re.Match) -> str:
+        target = root / match.group("path")
+        if not target.is_file():
+            at = line + source.count("\n", 0, match.start())
+            raise PageError(path, at, f"included file {match.group('path')} does not exist")
+        return target.read_text().rstrip("\n")
+
+    return INCLUDE.sub(read, source)
+
+
+def _fences(text: str):
+    """(opening match, closing match or None) for every top-level fence, as Sybil lexes them."""
+    open_blocks: list[re.Match] = []
+    index = 0
+    while (match := FENCE.search(text, index)) is not None:
+        index = match.end()
+        for i, existing in enumerate(open_blocks):
+            closes = (
+                match.group("fence")[0] == existing.group("fence")[0]
+                and len(match.group("fence")) >= len(existing.group("fence"))
+                and len(match.group("prefix")) == len(existing.group("prefix"))
+                and not match.group("trailing").strip()
+            )
+            if closes:
+                if i == 0:
+                    yield existing, match
+                open_blocks = open_blocks[:i]
+                break
+        else:
+            open_blocks.append(match)
+    if open_blocks:
+        yield open_blocks[0], None
+
+
+def parse_page(path: str | Path, text: str, root: Path) -> Page:
+    """All blocks of a page in order; raises PageError for anything it cannot classify."""
+    path = str(path)
+    comments = [(m, _line_of(text, m.start())) for m in DIRECTIVE.finditer(text)]
+    fences = list(_fences(text))
+    blocks: list[Block] = []
+    no_commands = None
+    pending: tuple[Options, int, int] | None = None  # options waiting for their fence
+
+    events = sorted(
+        [("comment", m.start(), m, line) for m, line in comments]
+        + [("fence", o.start(), (o, c), _line_of(text, o.start())) for o, c in fences],
+        key=lambda e: e[1],
+    )
+    for what, offset, match, line in events:
+        if what == "comment":
+            if any(o.start() < offset < (c.end() if c else len(text)) for o, c in fences):
+                continue  # a directive shown inside a fence (CONTRIBUTING examples) is text
+            if pending:
+                raise PageError(path, pending[1], "directive is not followed by a code fence")
+            kind, options, source = parse_directive(path, line, match.group("body"))
+            if kind == "page":
+                no_commands = options["no-commands"]
+            elif kind == "options":
+                gap = text[match.end():]
+                if not re.match(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*(?:`{3,}|~{3,})", gap):
+                    raise PageError(path, line, "directive is not followed by a code fence")
+                pending = (options, line, match.end())
+            else:
+                blocks.append(Block(path, line, kind, "bash", source, line + 1, options, match.start(), match.end()))
+            continue
+        opening, closing = match
+        if closing is None:
+            raise PageError(path, line, "code fence is never closed")
+        info = INFO.match(opening.group("trailing"))
+        language = ((info.group("braced") or info.group("language")) if info else "").lower()
+        content = text[opening.end() + 1:closing.start()]
+        source = strip_prefix(content, opening.group("prefix")) if content else ""
+        options, start = Options(), opening.start()
+        if pending:
+            options, _, _ = pending
+            start = text.rfind("<!--", 0, opening.start())
+            pending = None
+        if language in RUNNABLE:
+            source = expand_includes(path, line + 1, source, root)
+            kind = "console" if language == "console" else "script"
+            blocks.append(Block(path, line, kind, language, source, line + 1, options, start, closing.end()))
+        elif options.text:
+            raise PageError(path, line, f"a docproof directive stands before a `{language or 'plain'}` fence, which never runs")
+        elif language in INCLUDE_ONLY:
+            body = [l for l in source.splitlines() if l.strip()]
+            if not body or not all(INCLUDE.match(l) for l in body):
+                raise PageError(
+                    path, line,
+                    f"a `{language}` fence must include its file from snippets/ (`--8<-- \"snippets/...\"`) "
+                    "so that the suite builds what readers see",
+                )
+            expand_includes(path, line + 1, source, root)
+        elif language not in DISPLAY:
+            what = f"language `{language}`" if language else "no language"
+            raise PageError(
+                path, line,
+                f"code fence with {what}: use console/bash/sh/shell to run it, "
+                f"or one of {', '.join(sorted(DISPLAY | INCLUDE_ONLY))} to show it",
+            )
+    if pending:
+        raise PageError(path, pending[1], "directive is not followed by a code fence")
+    return Page(path, blocks, no_commands)
+
+
+# --- console blocks ---------------------------------------------------------------
+
+HEREDOC = re.compile(r"<<-?\s*(['\"]?)(?P<word>\w+)\1")
+
+
+@dataclass
+class Command:
+    text: str  # what is typed, without the `$ ` prompt
+    expected: list[str]  # the output shown under it
+    line: int  # line of the `$ ` in the page
+    output_line: int  # line of the first output line
+
+
+def split_console(block: Block) -> list[Command]:
+    """The `$ ` commands of a console block with the output shown under each."""
+    lines = block.source.rstrip("\n").split("\n") if block.source.strip() else []
+    commands: list[Command] = []
+    i = 0
+    while i < len(lines):
+        line_no = block.source_line + i
+        line = lines[i]
+        if not line.startswith("$ ") and line != "$":
+            if not commands:
+                raise PageError(block.path, line_no, "a console block starts with a `$ ` command")
+            commands[-1].expected.append(line)
+            i += 1
+            continue
+        text = [line[2:]]
+        i += 1
+        # Continuation lines and here-documents belong to the command.
+        while text[-1].endswith("\\") and i < len(lines):
+            text.append(lines[i])
+            i += 1
+        for doc in HEREDOC.finditer("\n".join(text)):
+            while i < len(lines):
+                text.append(lines[i])
+                i += 1
+                if text[-1].strip() == doc.group("word"):
+                    break
+            else:
+                raise PageError(block.path, line_no, f"here-document `{doc.group('word')}` is never closed")
+        commands.append(Command("\n".join(text), [], line_no, block.source_line + i))
+    if not commands:
+        raise PageError(block.path, block.line, "empty console block")
+    return commands
