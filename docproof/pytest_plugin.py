@@ -1,37 +1,167 @@
-"""pytest wiring: options, the engine fixture, and collection of docs/*.md pages."""
+"""pytest wiring: options, the engine fixture, collection of pages, the record, the update mode."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
+from sybil import Sybil
+from sybil.integration.pytest import SybilFile, SybilItem
 
 from docproof import engine as engine_module
+from docproof import expect
+from docproof.blocks import PageError, parse_page, split_console
+from docproof.page import EngineWatch, PageRun, Settings
+from docproof.parser import PageParser
+from docproof.report import Record, client_version
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("docproof", "running the guide's pages against Docker")
     group.addoption(
         "--docker-host", default=None, metavar="URL",
-        help="run against this existing daemon instead of the suite's own one; chapters run "
-        "destructive commands (docker system prune -a) there",
+        help="run against this existing daemon instead of the suite's own one. Pages run destructive "
+        "commands (docker system prune -a); only what a page creates is removed afterwards",
     )
+    group.addoption(
+        "--update-output", action="store_true", default=False,
+        help="rerun pages and rewrite the output shown in their console blocks from what the commands "
+        "printed, keeping shown lines (with wildcards) that still match",
+    )
+    group.addoption(
+        "--command-timeout", type=float, default=180.0, metavar="SECONDS",
+        help="seconds a command may run before it is killed, unless its directive says otherwise",
+    )
+    group.addoption(
+        "--record", default="build/verification.json", metavar="PATH",
+        help="where to write the verification record the site build reads",
+    )
+    parser.addini("docproof_pages", "folders whose Markdown files are pages to prove", type="paths", default=[])
+
+
+def _is_page(config: pytest.Config, path: Path) -> bool:
+    if path.suffix != ".md":
+        return False
+    roots = config.getini("docproof_pages")
+    named = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    return path in named or any(path.is_relative_to(root) for root in roots)
+
+
+class PageFile(SybilFile):
+    """A Markdown page; a page the harness refuses is a collection error naming file and line."""
+
+    def collect(self):
+        try:
+            yield from super().collect()
+        except PageError as error:
+            raise self.CollectError(f"{error}") from None
+
+    def teardown(self) -> None:
+        for document in self.documents:
+            run: PageRun | None = document.namespace.get("page_run")
+            if run is None:
+                continue
+            problems = run.close()
+            if run.settings.update and run.updates:
+                _rewrite(Path(document.path), run.updates)
+            if problems:
+                raise AssertionError("\n".join(problems))
+
+
+def _rewrite(path: Path, updates: dict[int, list[str]]) -> None:
+    """Replaces the output shown under each updated `$ ` line, keeping the fence's indentation."""
+    text = path.read_text()
+    root = Path.cwd()
+    page = parse_page(path, text, root)
+    lines = text.split("\n")
+    edits = []
+    for block in page.blocks:
+        if block.kind != "console":
+            continue
+        prefix_line = lines[block.line - 1]
+        prefix = prefix_line[: len(prefix_line) - len(prefix_line.lstrip())]
+        for command in split_console(block):
+            if command.line in updates:
+                first = command.output_line - 1
+                edits.append((first, first + len(command.expected), [prefix + l if l else l for l in updates[command.line]]))
+    for first, end, new in sorted(edits, reverse=True):
+        lines[first:end] = new
+    path.write_text("\n".join(lines))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    root = Path(config.rootpath)
+    config._docproof_sybil = Sybil(
+        parsers=[PageParser(root)], patterns=["*.md"],
+        fixtures=["docker_engine", "docproof_settings", "docproof_watch"],
+    )
+    config._docproof_record = Record(root / config.getoption("--record"))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    if _is_page(parent.config, file_path):
+        return PageFile.from_parent(parent, path=file_path, sybils=[parent.config._docproof_sybil])
+    return None
 
 
 @pytest.fixture(scope="session")
 def docker_engine(request: pytest.FixtureRequest) -> engine_module.Engine:
-    """The engine pages and contract tests talk to, started (and the catalog seeded) if needed."""
+    """The engine pages and contract tests talk to: the suite's own, started and seeded if needed."""
     url = request.config.getoption("--docker-host")
     if url:
-        return engine_module.external_engine(url)
-    try:
-        started = engine_module.up()
-    except engine_module.EngineError as error:
-        pytest.exit(f"docproof: {error}", returncode=3)
-    if started:
-        request.addfinalizer(engine_module.down)
-    try:
-        from docproof import catalog
-    except ImportError:
-        pass
+        engine = engine_module.external_engine(url)
+        if not engine.answers(timeout=5):
+            pytest.exit(f"docproof: no Docker engine answers at {url}", returncode=3)
     else:
-        catalog.seed(engine_module.OWN_ENGINE)
-    return engine_module.OWN_ENGINE
+        try:
+            started = engine_module.up()
+        except engine_module.EngineError as error:
+            pytest.exit(f"docproof: {error}", returncode=3)
+        if started:
+            request.addfinalizer(engine_module.down)
+        engine = engine_module.OWN_ENGINE
+        try:
+            from docproof import catalog
+        except ImportError:
+            pass
+        else:
+            catalog.seed(engine)
+    version = engine.client().version()
+    request.config._docproof_record.versions(version.get("Version", "unknown"), client_version())
+    return engine
+
+
+@pytest.fixture(scope="session")
+def docproof_settings(request: pytest.FixtureRequest) -> Settings:
+    """How pages run in this session: the repository root, default timeout, update mode."""
+    config = request.config
+    return Settings(Path(config.rootpath), config.getoption("--command-timeout"), config.getoption("--update-output"))
+
+
+@pytest.fixture(scope="session")
+def docproof_watch(docker_engine: engine_module.Engine) -> EngineWatch:
+    """Shared by all pages: once the engine is found dead, every later block fails at once."""
+    return EngineWatch(docker_engine)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if isinstance(item, SybilItem) and (report.when == "call" or (report.when == "setup" and not report.passed)):
+        block = item.example.region.parsed
+        reason = None
+        if report.skipped:
+            reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else None
+            result = "skipped"
+        elif report.failed:
+            reason = str(call.excinfo.value).splitlines()[0] if call.excinfo else "failed"
+            result = "failed"
+        else:
+            result = "passed"
+        item.config._docproof_record.add(block, result, reason, report.duration)
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    session.config._docproof_record.write()

@@ -1,0 +1,270 @@
+"""Running a page: its blocks in order in one shell, checked, and everything removed afterwards.
+
+This module holds Sybil's evaluator (`evaluate`) and the per-page state it keeps in the
+document's namespace (`PageRun`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from docproof import expect, isolation
+from docproof.blocks import Block, Command, split_console
+from docproof.engine import Engine
+from docproof.session import PageShell, Result, ShellGone, make_scratch
+
+
+@dataclass
+class Settings:
+    """What the command line chose for this run."""
+
+    root: Path  # the repository: snippets/ is copied from here
+    timeout: float  # seconds a command may take unless its directive says otherwise
+    update: bool  # rewrite shown outputs from what commands printed
+
+
+@dataclass
+class EngineWatch:
+    """Notices a dead engine once, so later blocks fail at once instead of timing out one by one."""
+
+    engine: Engine
+    lost: str | None = None
+
+    def check(self) -> None:
+        if self.lost is None and not self.engine.answers(timeout=2):
+            self.lost = f"the Docker engine at {self.engine.docker_host} stopped answering"
+        if self.lost:
+            raise BlockFailure(f"{self.lost}; not running this block (start it again with `make engine-up`)")
+
+
+class BlockFailure(Exception):
+    pass
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines()) if text else prefix + "(no output)"
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class PageRun:
+    path: str
+    engine: Engine
+    settings: Settings
+    watch: EngineWatch
+    workdir: Path = field(init=False)
+    scratch: Path = field(init=False)
+    shell: PageShell | None = None
+    before: isolation.Snapshot | None = None
+    captures: dict[str, str] = field(default_factory=dict)
+    background: list[PageShell] = field(default_factory=list)
+    cleanups: list[Block] = field(default_factory=list)
+    first_failure: str | None = None
+    updates: dict[int, list[str]] = field(default_factory=dict)  # page line of a `$ ` -> new output
+
+    def __post_init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="docproof-page-"))
+        self.scratch = make_scratch()
+        snippets = self.settings.root / "snippets"
+        if snippets.is_dir():
+            shutil.copytree(snippets, self.workdir / "snippets")
+        (self.scratch / "home").mkdir()
+
+    def env(self) -> dict[str, str]:
+        return {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"),
+            "HOME": str(self.scratch / "home"),  # `docker login` must not touch the user's ~/.docker
+            "DOCKER_HOST": self.engine.docker_host,
+            "TERM": "dumb",
+            "LANG": "C.UTF-8",
+            "USER": os.environ.get("USER", "root"),
+        }
+
+    def open(self) -> None:
+        client = self.engine.client()
+        if self.engine.owned:
+            problems = isolation.restore(client, isolation.EMPTY, wipe_build_cache=True)
+            if problems:
+                raise BlockFailure("could not empty the suite's engine before the page: " + "; ".join(problems))
+            self.before = isolation.EMPTY
+        else:
+            self.before = isolation.snapshot(client)
+        self.shell = self.new_shell(self.workdir)
+
+    def new_shell(self, cwd: Path) -> PageShell:
+        return PageShell(self.engine.in_namespace([]), cwd, self.env(), self.scratch)
+
+    def current_directory(self) -> Path:
+        try:
+            return Path(os.readlink(f"/proc/{self.shell.child.pid}/cwd"))
+        except OSError:
+            return self.workdir
+
+    def close(self) -> list[str]:
+        """Runs clean-up blocks, stops every shell, empties the engine. Returns problems found."""
+        problems: list[str] = []
+        for block in self.cleanups:
+            if self.shell is None or not self.shell.alive:
+                self.shell = self.new_shell(self.workdir)
+            result = self.shell.run(block.source, self.settings.timeout)
+            if result.status != 0 or result.failed is not None:
+                problems.append(f"{block.path}:{block.line}: cleanup block failed:\n{_indent(_tail(result.output))}")
+        for shell in self.background:
+            shell.child.sendintr()
+        for shell in [*self.background, *([self.shell] if self.shell else [])]:
+            shell.close()
+        if self.before is not None and self.watch.lost is None and self.engine.answers(timeout=2):
+            left = isolation.restore(self.engine.client(), self.before, wipe_build_cache=self.engine.owned)
+            problems += [f"{self.path}: left behind and not removable: {p}" for p in left]
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        return problems
+
+
+def evaluate(example) -> str | None:
+    """Sybil evaluator: runs one block of the page in the page's shell; returns the failure text."""
+    block: Block = example.parsed
+    namespace = example.namespace
+    if block.options.skip:
+        pytest.skip(f"not run here: {block.options.skip}")
+    run: PageRun | None = namespace.get("page_run")
+    if run is None:
+        run = namespace["page_run"] = PageRun(
+            block.path, namespace["docker_engine"], namespace["docproof_settings"], namespace["docproof_watch"]
+        )
+    if run.first_failure:
+        pytest.skip(f"an earlier block failed ({run.first_failure}); the page stops there")
+    try:
+        run.watch.check()
+        if run.shell is None:
+            run.open()
+        if not run.shell.alive:
+            raise BlockFailure("the page's shell is gone (an earlier command ran `exit`, or was killed)")
+        if block.kind == "cleanup":
+            run.cleanups.append(block)
+        elif block.options.background:
+            _start_background(run, block)
+        elif block.kind == "console":
+            _run_console(run, block)
+        else:
+            _run_script(run, block)
+    except (BlockFailure, ShellGone) as failure:
+        run.first_failure = f"{block.path}:{block.line}"
+        if not isinstance(failure, ShellGone):
+            try:
+                run.watch.check()
+            except BlockFailure as lost:
+                return f"{block.path}:{block.line}: {lost}"
+        return str(failure)
+    return None
+
+
+def _timeout(run: PageRun, block: Block) -> float:
+    return block.options.timeout or run.settings.timeout
+
+
+def _timed_out(block: Block, line: int, command: str, seconds: float, result: Result) -> BlockFailure:
+    return BlockFailure(
+        f"{block.path}:{line}: timed out after {seconds:g}s and was killed (raise it with "
+        f"`<!-- docproof: timeout=SECONDS -->`)\n  $ {command}\nlast output:\n{_indent(_tail(result.output))}"
+    )
+
+
+def _run_script(run: PageRun, block: Block) -> None:
+    timeout = _timeout(run, block)
+    result = run.shell.run(
+        block.source, timeout, stream_until=block.options.stream_until, stream_for=block.options.stream_for
+    )
+    first = block.source.strip().splitlines()[0] if block.source.strip() else ""
+    if result.timed_out:
+        raise _timed_out(block, block.source_line, first, timeout, result)
+    if result.interrupted:
+        return
+    expected = block.options.exit or 0
+    if expected == 0 and result.failed is not None:
+        at, status = result.failed
+        line = block.source_line + at - 1
+        text = block.source.splitlines()[at - 1] if at <= len(block.source.splitlines()) else ""
+        raise BlockFailure(
+            f"{block.path}:{line}: command failed\n  {text}\nexit status {status}; "
+            f"last output:\n{_indent(_tail(result.output))}"
+        )
+    if result.status != expected:
+        raise BlockFailure(
+            f"{block.path}:{block.line}: {block.kind} block ended with exit status {result.status}, "
+            f"expected {expected}\nlast output:\n{_indent(_tail(result.output))}"
+        )
+
+
+def _replies(command: Command, prompt: str) -> list[tuple[re.Pattern, str]]:
+    """For an interactive command: each shown line that starts with the program's prompt is typed."""
+    pattern = re.escape(prompt).replace(re.escape("..."), r"[^\n]*?")
+    pattern = re.sub(r"\\\{[a-z][a-z0-9_]*\\\}", r"\\S+?", pattern)
+    replies = []
+    for line in command.expected:
+        found = re.match(pattern, line)
+        if found:
+            replies.append((re.compile(pattern), line[found.end():]))
+    return replies
+
+
+def _run_console(run: PageRun, block: Block) -> None:
+    commands = split_console(block)
+    for index, command in enumerate(commands):
+        last = index == len(commands) - 1
+        timeout = _timeout(run, block)
+        result = run.shell.run(
+            command.text, timeout,
+            stream_until=block.options.stream_until if last else None,
+            stream_for=block.options.stream_for if last else None,
+            replies=_replies(command, block.options.prompt) if block.options.prompt else None,
+        )
+        shown = command.text.replace("\n", "\n    ")
+        if result.timed_out:
+            raise _timed_out(block, command.line, shown, timeout, result)
+        expected_status = block.options.exit if (last and block.options.exit is not None) else 0
+        if not result.interrupted and result.status != expected_status:
+            raise BlockFailure(
+                f"{block.path}:{command.line}: exit status {result.status}, expected {expected_status}\n"
+                f"  $ {shown}\nprinted:\n{_indent(_tail(result.output))}"
+            )
+        if run.settings.update:
+            new = expect.updated(command.expected, result.output, run.captures)
+            if new != command.expected:
+                run.updates[command.line] = new
+            found = expect.match(new, result.output, run.captures)
+            run.captures.update(found.captures)
+            continue
+        found = expect.match(command.expected, result.output, run.captures)
+        if not found.ok:
+            raise BlockFailure(
+                f"{block.path}:{command.output_line if command.expected else command.line}: "
+                f"output differs from the page\n  $ {shown}\n{expect.diff(command.expected, result.output)}"
+            )
+        run.captures.update(found.captures)
+
+
+def _start_background(run: PageRun, block: Block) -> None:
+    shell = run.new_shell(run.current_directory())
+    run.background.append(shell)
+    text = "\n".join(c.text for c in split_console(block)) if block.kind == "console" else block.source
+    shell.start(text)
+    if block.options.ready:
+        try:
+            shell.child.expect_exact(block.options.ready, timeout=_timeout(run, block))
+        except Exception:
+            output = shell.child.before if isinstance(shell.child.before, str) else ""
+            raise BlockFailure(
+                f"{block.path}:{block.line}: background command never printed {block.options.ready!r}"
+                f"\nlast output:\n{_indent(_tail(output))}"
+            ) from None

@@ -1,0 +1,39 @@
+"""Sybil parser: turns a page into one example per block, refusing pages it cannot run fully."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sybil import Document, Region
+
+from docproof.blocks import PageError, parse_page, split_console
+from docproof.page import evaluate
+
+
+class PageParser:
+    """Yields a Sybil region for every runnable fence and hidden block, in page order."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __call__(self, document: Document):
+        path = Path(document.path)
+        shown = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+        page = parse_page(shown, document.text, self.root)
+        visible = [b for b in page.blocks if not b.hidden]
+        if not visible and page.no_commands is None:
+            raise PageError(
+                shown, 1,
+                "no runnable block found (console, bash, sh, shell); a page without commands says so with "
+                '`<!-- docproof: no-commands="why" -->`',
+            )
+        if visible and page.no_commands is not None:
+            raise PageError(shown, 1, "the page declares no-commands but has runnable blocks")
+        if visible and all(b.options.skip for b in visible):
+            raise PageError(shown, visible[0].line, "every runnable block of this page is skipped: nothing on it is proven")
+        for block in page.blocks:
+            if block.kind == "console":
+                commands = split_console(block)  # refuse malformed console blocks at collection
+                if block.options.background and any(c.expected for c in commands):
+                    raise PageError(shown, block.line, "a background block's output is not checked: show none")
+            yield Region(block.start, block.end, parsed=block, evaluator=evaluate)
