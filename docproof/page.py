@@ -56,7 +56,10 @@ def _tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-@dataclass
+OPEN_RUNS: set["PageRun"] = set()  # closed at session end if pytest skipped their teardown (Ctrl-C)
+
+
+@dataclass(eq=False)
 class PageRun:
     path: str
     engine: Engine
@@ -79,6 +82,7 @@ class PageRun:
         if snippets.is_dir():
             shutil.copytree(snippets, self.workdir / "snippets")
         (self.scratch / "home").mkdir()
+        OPEN_RUNS.add(self)
 
     def env(self) -> dict[str, str]:
         return {
@@ -112,6 +116,7 @@ class PageRun:
 
     def close(self) -> list[str]:
         """Runs clean-up blocks, stops every shell, empties the engine. Returns problems found."""
+        OPEN_RUNS.discard(self)
         problems: list[str] = []
         for block in self.cleanups:
             if self.shell is None or not self.shell.alive:

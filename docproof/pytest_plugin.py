@@ -12,7 +12,7 @@ from sybil.integration.pytest import SybilFile, SybilItem
 from docproof import engine as engine_module
 from docproof import expect
 from docproof.blocks import PageError, parse_page, split_console
-from docproof.page import EngineWatch, PageRun, Settings
+from docproof.page import OPEN_RUNS, EngineWatch, PageRun, Settings
 from docproof.parser import PageParser
 from docproof.report import Record, client_version
 
@@ -164,4 +164,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    for run in list(OPEN_RUNS):  # interrupted pages: pytest did not tear them down
+        run.close()
     session.config._docproof_record.write()

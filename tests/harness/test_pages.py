@@ -1,0 +1,159 @@
+"""The harness against fixture pages: what must pass, fail at a stated line, or be refused.
+
+Each fixture page states its expected outcome in its first line, so page and expectation
+cannot drift apart. Pages run in a child pytest, as a contributor would run them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from docproof import engine as engine_module
+from docproof import isolation
+
+PAGES = Path(__file__).parent / "pages"
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def page_dir(request) -> Path:
+    """A scratch folder for generated pages, inside the repository so its conftest.py applies."""
+    import shutil
+
+    folder = ROOT / "build" / "harness-pages" / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_pages(*args: str, record: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--record", str(record), *map(str, args)],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def stated(page: Path, kind: str) -> str:
+    first = page.read_text().splitlines()[0]
+    found = re.fullmatch(rf"<!-- {kind}: (.*) -->", first)
+    assert found, f"{page.name} must state its expected outcome in its first line"
+    return found.group(1)
+
+
+def test_a_page_using_every_block_form_passes(docker_engine, tmp_path):
+    result = run_pages(PAGES / "passes.md", record=tmp_path / "record.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\b12 passed, 1 skipped\b", result.stdout), result.stdout
+
+
+@pytest.mark.parametrize("page", sorted(PAGES.glob("fail-*.md")), ids=lambda p: p.stem)
+def test_a_broken_page_fails_naming_file_and_line(docker_engine, tmp_path, page):
+    result = run_pages(page, record=tmp_path / "record.json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"tests/harness/pages/{stated(page, 'must fail at')}" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("page", sorted(PAGES.glob("refuse-*.md")), ids=lambda p: p.stem)
+def test_a_malformed_page_is_refused_at_collection(tmp_path, page):
+    result = run_pages(page, "--collect-only", record=tmp_path / "record.json")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "ERROR collecting" in result.stdout
+    assert f"tests/harness/pages/{stated(page, 'must be refused at')}" in result.stdout, result.stdout
+
+
+def test_the_record_names_each_block_with_its_result(docker_engine, tmp_path):
+    import json
+
+    record = tmp_path / "record.json"
+    run_pages(PAGES / "fail-output.md", record=record)
+    blocks = json.loads(record.read_text())["blocks"]
+    assert [(b["page"], b["line"], b["result"]) for b in blocks] == [
+        ("tests/harness/pages/fail-output.md", 4, "failed")
+    ]
+    assert blocks[0]["engine"] != "unknown" and blocks[0]["client"] != "unknown"
+    assert re.fullmatch(r"[0-9a-f]{16}", blocks[0]["digest"])
+
+
+def test_update_mode_rewrites_shown_output_and_keeps_wildcards(docker_engine, tmp_path, page_dir):
+    page = page_dir / "update-me.md"
+    page.write_text(
+        "# Update\n\n```console\n$ printf 'size 12MB\\nline two\\n'\nsize ...MB\nline 2\n"
+        "$ echo same\nsame\n```\n"
+    )
+    result = run_pages(page, "--update-output", record=tmp_path / "record.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert page.read_text() == (
+        "# Update\n\n```console\n$ printf 'size 12MB\\nline two\\n'\nsize ...MB\nline two\n"
+        "$ echo same\nsame\n```\n"
+    )
+    assert run_pages(page, record=tmp_path / "record.json").returncode == 0
+
+
+def test_without_update_mode_a_page_is_never_rewritten(docker_engine, tmp_path, page_dir):
+    page = page_dir / "stays.md"
+    text = "# Stays\n\n```console\n$ echo actual\nshown\n```\n"
+    page.write_text(text)
+    assert run_pages(page, record=tmp_path / "record.json").returncode == 1
+    assert page.read_text() == text
+
+
+def _state(engine: engine_module.Engine) -> isolation.Snapshot:
+    return isolation.snapshot(engine.client())
+
+
+def test_an_interrupted_page_leaves_nothing_in_the_engine(docker_engine, tmp_path):
+    before = _state(docker_engine)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--record", str(tmp_path / "r.json"),
+         str(PAGES / "leaves-nothing.md")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    client = docker_engine.client()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not client.containers.list(all=True, filters={"name": "harness-c"}):
+        time.sleep(0.2)
+    assert client.containers.list(all=True, filters={"name": "harness-c"}), "the page never created its container"
+    child.send_signal(signal.SIGINT)
+    output, _ = child.communicate(timeout=120)
+    assert "KeyboardInterrupt" in output, output
+    after = _state(docker_engine)
+    assert (after.containers, after.networks, after.volumes, after.images) == (
+        before.containers, before.networks, before.volumes, before.images
+    ), output
+    assert not list(Path("/tmp").glob("docproof-page-*")), "the page's work directory was left behind"
+
+
+def test_a_page_that_passes_leaves_nothing_in_the_engine(docker_engine, tmp_path, page_dir):
+    before = _state(docker_engine)
+    page = page_dir / "creates.md"
+    page.write_text((PAGES / "leaves-nothing.md").read_text().split("<!-- docproof: timeout")[0])
+    result = run_pages(page, record=tmp_path / "r.json")
+    assert result.returncode == 0, result.stdout
+    after = _state(docker_engine)
+    assert (after.containers, after.networks, after.volumes, after.images) == (
+        before.containers, before.networks, before.volumes, before.images
+    )
+
+
+def test_a_stopped_engine_fails_the_remaining_pages_fast_with_one_message(docker_engine, tmp_path):
+    if not docker_engine.owned:
+        pytest.skip("stops the engine: only done to the suite's own engine")
+    began = time.monotonic()
+    try:
+        result = run_pages(*sorted((PAGES / "engine-dies").glob("*.md")), record=tmp_path / "r.json")
+    finally:
+        engine_module.up()
+    took = time.monotonic() - began
+    assert result.returncode == 1, result.stdout
+    assert result.stdout.count("stopped answering") == 3, result.stdout
+    assert re.search(r"\b3 failed, 1 passed\b", result.stdout), result.stdout
+    assert took < 30, f"took {took:.0f}s: the dead engine cost a timeout somewhere"
