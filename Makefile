@@ -1,0 +1,46 @@
+# One way to run things: README, CONTRIBUTING, .ci/run and the GitHub workflows call these targets.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+PAGE ?= docs
+
+.PHONY: serve test setup python-deps engine-up engine-down site bench update-output clean
+
+## serve: build the site and serve it on http://127.0.0.1:8000 (no engine needed)
+serve: python-deps
+	$(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
+
+## test: install everything, start the suite's engine, seed images, prove every page, build the site
+test: setup
+	$(PY) -m pytest
+	$(VENV)/bin/mkdocs build --strict --site-dir build/site
+
+## setup: Debian packages (Docker Engine, registry, Chromium...) and the Python environment
+setup: python-deps
+	bash scripts/install-system.sh
+
+python-deps: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+## engine-up / engine-down: keep the suite's engine running between runs (pytest starts it otherwise)
+engine-up: setup
+	$(PY) -m docproof.engine up
+
+engine-down:
+	$(PY) -m docproof.engine down
+
+## update-output: rerun PAGE and rewrite the outputs its console blocks show (make update-output PAGE=docs/x.md)
+update-output: setup
+	$(PY) -m pytest --update-output $(PAGE)
+
+## bench: harness overhead against the same commands as a plain bash script
+bench: setup
+	$(PY) scripts/bench.py docs/getting-started.md
+
+clean:
+	rm -rf build site
