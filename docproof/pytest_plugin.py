@@ -120,6 +120,7 @@ def docker_engine(request: pytest.FixtureRequest) -> engine_module.Engine:
             pytest.exit(f"docproof: {error}", returncode=3)
         if started:
             request.addfinalizer(engine_module.down)
+            request.addfinalizer(_close_open_pages)  # finalizers run last-in first-out
         engine = engine_module.OWN_ENGINE
         try:
             from docproof import catalog
@@ -163,7 +164,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def _close_open_pages() -> None:
     for run in list(OPEN_RUNS):  # interrupted pages: pytest did not tear them down
         run.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _close_open_pages()
     session.config._docproof_record.write()
