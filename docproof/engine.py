@@ -174,6 +174,8 @@ def _start_registry() -> None:
 
 
 def _start_dockerd() -> None:
+    # A daemon that stopped answering may still be shutting down; it holds the pid file.
+    _stop(RUN_DIR / "dockerd.pid", 30)
     data_root = STATE_DIR / "docker"
     data_root.mkdir(parents=True, exist_ok=True)
     config = {
