@@ -198,6 +198,55 @@ def _start_dockerd() -> None:
     _wait("dockerd", lambda: OWN_ENGINE.answers(timeout=1), 60, log)
 
 
+CLAIM_ENV = "DOCPROOF_ENGINE_CLAIMED_BY"
+
+
+def claim(wait_seconds: float = 3600) -> None:
+    """One test run at a time on the suite's engine: pages empty it, and would empty each other's.
+
+    Held until this process exits. Child processes of the holder (the harness's own tests run
+    pages in a child pytest) inherit the claim through the environment."""
+    import fcntl
+
+    holder = os.environ.get(CLAIM_ENV)
+    if holder and holder.isdigit() and _alive(int(holder)) and int(holder) != os.getpid():
+        return
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    handle = open(RUN_DIR / "claim.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        other = handle.read().strip() or "?"
+        print(f"docproof: another test run (pid {other}) is using the suite's engine; waiting for it", file=sys.stderr)
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise EngineError(f"another test run (pid {other}) held the engine for {wait_seconds:.0f}s") from None
+                time.sleep(0.5)
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    _claims.append(handle)  # keep the descriptor open: closing it would release the lock
+    os.environ[CLAIM_ENV] = str(os.getpid())
+
+
+_claims: list = []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
 def up() -> bool:
     """Starts the suite's engine unless it already answers. Returns True when this call started it."""
     if OWN_ENGINE.answers(timeout=2):

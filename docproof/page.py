@@ -174,6 +174,28 @@ def evaluate(example) -> str | None:
     return None
 
 
+UNREACHABLE = re.compile(r"registry-1\.docker\.io|pull access denied|manifest unknown|not found: manifest")
+IMAGE_IN_ERROR = re.compile(
+    r"Unable to find image '(?P<a>[^']+)' locally|source metadata for (?P<b>[^\s:]+(?::[\w][\w.-]*)?)"
+    r"|pull access denied for (?P<c>[^\s,]+)"
+)
+
+
+def _missing_image_hint(run: PageRun, path: str, line: int, command: str, output: str) -> str:
+    """When a command failed because an image could not be pulled, say how to provide it."""
+    if not run.engine.owned or not UNREACHABLE.search(output):
+        return ""
+    found = IMAGE_IN_ERROR.search(output)
+    image = next((g for g in found.groups() if g), None) if found else None
+    if image is None and re.match(r"\s*docker (image )?pull ", command):
+        image = command.split()[-1]
+    if image is None:
+        return ""
+    from docproof import catalog
+
+    return "\n" + catalog.missing_image_message(image, path, line)
+
+
 def _timeout(run: PageRun, block: Block) -> float:
     return block.options.timeout or run.settings.timeout
 
@@ -203,6 +225,7 @@ def _run_script(run: PageRun, block: Block) -> None:
         raise BlockFailure(
             f"{block.path}:{line}: command failed\n  {text}\nexit status {status}; "
             f"last output:\n{_indent(_tail(result.output))}"
+            + _missing_image_hint(run, block.path, line, text, result.output)
         )
     if result.status != expected:
         raise BlockFailure(
@@ -242,6 +265,7 @@ def _run_console(run: PageRun, block: Block) -> None:
             raise BlockFailure(
                 f"{block.path}:{command.line}: exit status {result.status}, expected {expected_status}\n"
                 f"  $ {shown}\nprinted:\n{_indent(_tail(result.output))}"
+                + _missing_image_hint(run, block.path, command.line, command.text, result.output)
             )
         if run.settings.update:
             new = expect.updated(command.expected, result.output, run.captures)

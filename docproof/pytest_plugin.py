@@ -115,6 +115,7 @@ def docker_engine(request: pytest.FixtureRequest) -> engine_module.Engine:
             pytest.exit(f"docproof: no Docker engine answers at {url}", returncode=3)
     else:
         try:
+            engine_module.claim()
             started = engine_module.up()
         except engine_module.EngineError as error:
             pytest.exit(f"docproof: {error}", returncode=3)

@@ -112,6 +112,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     page = args.page.resolve()
+    engine_module.claim()
     started = engine_module.up()
     engine = engine_module.OWN_ENGINE
     try:
