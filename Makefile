@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PAGE ?= docs
 
-.PHONY: serve test setup python-deps engine-up engine-down site bench update-output clean
+.PHONY: serve test test-live site-release setup python-deps engine-up engine-down site bench update-output clean
 
 ## serve: build the site and serve it on http://127.0.0.1:8000 (no engine needed)
 serve: python-deps
@@ -15,6 +15,15 @@ serve: python-deps
 test: setup
 	$(PY) -m pytest
 	$(VENV)/bin/mkdocs build --strict --site-dir build/site
+
+## test-live: prove the pages on an existing daemon with the real Docker Hub images (GitHub runners)
+DOCKER_HOST_URL ?= unix:///var/run/docker.sock
+test-live: python-deps
+	$(PY) -m pytest --docker-host $(DOCKER_HOST_URL) docs tests/harness
+
+## site-release: the site as published: fails when a runnable block has no passing record
+site-release: python-deps
+	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
 
 ## setup: Debian packages (Docker Engine, registry, Chromium...) and the Python environment
 setup: python-deps
