@@ -1,0 +1,32 @@
+"""Every Dockerfile and compose file in snippets/ is built or run by some page.
+
+A file that no command uses could drift from what readers are told about it, so it is reported.
+A page uses a file when one of its runnable blocks (visible or hidden) names the file or the
+folder holding it (`docker build snippets/app`, `cd snippets/app`, `-f snippets/app/Dockerfile`).
+"""
+
+from pathlib import Path
+
+from docproof.blocks import parse_page
+
+ROOT = Path(__file__).parents[2]
+BUILDABLE = ("Dockerfile", "*.Dockerfile", "compose.yaml", "compose.yml", "compose.*.yaml", "docker-compose.yml")
+
+
+def runnable_text() -> str:
+    texts = []
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        for block in parse_page(page.relative_to(ROOT), page.read_text(), ROOT).blocks:
+            if not block.options.skip:
+                texts.append(block.source)
+    return "\n".join(texts)
+
+
+def test_every_dockerfile_and_compose_file_is_used_by_a_page():
+    used = runnable_text()
+    files = sorted({f for pattern in BUILDABLE for f in (ROOT / "snippets").rglob(pattern)})
+    unused = [
+        str(f.relative_to(ROOT)) for f in files
+        if str(f.relative_to(ROOT)) not in used and str(f.parent.relative_to(ROOT)) not in used
+    ]
+    assert not unused, "no page builds or runs: " + ", ".join(unused)
