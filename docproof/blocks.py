@@ -22,8 +22,8 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sybil.parsers.abstract.lexers import strip_prefix
-from sybil.parsers.markdown.lexers import FENCE
+from sybil import Document, Region
+from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 
 RUNNABLE = {"console", "bash", "sh", "shell"}
 # Shown files must come from snippets/ so that the suite builds exactly what readers see.
@@ -205,47 +205,33 @@ def expand_includes(path: str, line: int, source: str, root: Path) -> str:
     return INCLUDE.sub(read, source)
 
 
-def _fences(text: str):
-    """(opening match, closing match or None) for every top-level fence, as Sybil lexes them."""
-    open_blocks: list[re.Match] = []
-    index = 0
-    while (match := FENCE.search(text, index)) is not None:
-        index = match.end()
-        for i, existing in enumerate(open_blocks):
-            closes = (
-                match.group("fence")[0] == existing.group("fence")[0]
-                and len(match.group("fence")) >= len(existing.group("fence"))
-                and len(match.group("prefix")) == len(existing.group("prefix"))
-                and not match.group("trailing").strip()
-            )
-            if closes:
-                if i == 0:
-                    yield existing, match
-                open_blocks = open_blocks[:i]
-                break
-        else:
-            open_blocks.append(match)
-    if open_blocks:
-        yield open_blocks[0], None
+# Sybil's own fence lexer, so the harness finds exactly the fences Sybil does (indented in tabs,
+# admonitions and list items included); the info line is kept whole for our classification.
+FENCES = RawFencedCodeBlockLexer(info_pattern=re.compile(r"(?P<info>[^\n]*)\n"))
+CLOSED = re.compile(r"(?:`{3,}|~{3,})[ \t]*\Z")
+
+
+def _fences(path: str, text: str) -> list[Region]:
+    return list(FENCES(Document(text, path)))
 
 
 def parse_page(path: str | Path, text: str, root: Path) -> Page:
     """All blocks of a page in order; raises PageError for anything it cannot classify."""
     path = str(path)
     comments = [(m, _line_of(text, m.start())) for m in DIRECTIVE.finditer(text)]
-    fences = list(_fences(text))
+    fences = _fences(path, text)
     blocks: list[Block] = []
     no_commands = None
     pending: tuple[Options, int, int] | None = None  # options waiting for their fence
 
     events = sorted(
         [("comment", m.start(), m, line) for m, line in comments]
-        + [("fence", o.start(), (o, c), _line_of(text, o.start())) for o, c in fences],
+        + [("fence", f.start, f, _line_of(text, f.start)) for f in fences],
         key=lambda e: e[1],
     )
     for what, offset, match, line in events:
         if what == "comment":
-            if any(o.start() < offset < (c.end() if c else len(text)) for o, c in fences):
+            if any(f.start < offset < f.end for f in fences):
                 continue  # a directive shown inside a fence (CONTRIBUTING examples) is text
             if pending:
                 raise PageError(path, pending[1], "directive is not followed by a code fence")
@@ -260,22 +246,21 @@ def parse_page(path: str | Path, text: str, root: Path) -> Page:
             else:
                 blocks.append(Block(path, line, kind, "bash", source, line + 1, options, match.start(), match.end()))
             continue
-        opening, closing = match
-        if closing is None:
+        fence: Region = match
+        if not CLOSED.search(text[fence.start:fence.end]):
             raise PageError(path, line, "code fence is never closed")
-        info = INFO.match(opening.group("trailing"))
+        info = INFO.match(fence.lexemes["info"])
         language = ((info.group("braced") or info.group("language")) if info else "").lower()
-        content = text[opening.end() + 1:closing.start()]
-        source = strip_prefix(content, opening.group("prefix")) if content else ""
-        options, start = Options(), opening.start()
+        source = str(fence.lexemes["source"])
+        options, start = Options(), fence.start
         if pending:
             options, _, _ = pending
-            start = text.rfind("<!--", 0, opening.start())
+            start = text.rfind("<!--", 0, fence.start)
             pending = None
         if language in RUNNABLE:
             source = expand_includes(path, line + 1, source, root)
             kind = "console" if language == "console" else "script"
-            blocks.append(Block(path, line, kind, language, source, line + 1, options, start, closing.end()))
+            blocks.append(Block(path, line, kind, language, source, line + 1, options, start, fence.end))
         elif options.text:
             raise PageError(path, line, f"a docproof directive stands before a `{language or 'plain'}` fence, which never runs")
         elif language in INCLUDE_ONLY:
