@@ -12,7 +12,7 @@ a warm seed only asks the registry a few questions. A changed recipe rebuilds th
 every image built from it. Afterwards the engine is left empty: images and build cache that
 seeding created are removed, and pages pull what they use from the registry.
 
-Command line: `python -m docproof.catalog seed|list`.
+Command line: `python -m docproof.catalog seed [--rebuild] | list`.
 """
 
 from __future__ import annotations
@@ -351,8 +351,12 @@ def _clean(docker: _Docker) -> None:
     docker.run("image", "prune", "-f", check=False)
 
 
-def seed(engine: engine_module.Engine) -> None:
-    """Makes every catalog image pullable by its Docker Hub name through `engine`'s mirror."""
+def seed(engine: engine_module.Engine, rebuild: bool = False) -> None:
+    """Makes every catalog image pullable by its Docker Hub name through `engine`'s mirror.
+
+    With rebuild, every image is built again even when the registry has its recipe (to measure
+    a cold seed, or to take in Debian's latest packages).
+    """
     if not engine.owned:
         return  # a daemon with real Docker Hub access (or the user's): the real images are used
     started = time.monotonic()
@@ -368,7 +372,7 @@ def seed(engine: engine_module.Engine) -> None:
     done: dict[str, str] = {}
     stale: list[Image] = []
     for image in images:
-        version = up_to_date(image, digests[image.name])
+        version = None if rebuild else up_to_date(image, digests[image.name])
         if version is not None:
             done[image.name] = version
             _log(f"{image.name}:{','.join(resolved_tags(image, version))} up to date "
@@ -518,11 +522,11 @@ def main(argv: list[str]) -> int:
     try:
         if command == "seed":
             engine_module.up()
-            seed(engine_module.OWN_ENGINE)
+            seed(engine_module.OWN_ENGINE, rebuild="--rebuild" in argv[2:])
         elif command == "list":
             return _list()
         else:
-            print("usage: python -m docproof.catalog seed|list", file=sys.stderr)
+            print("usage: python -m docproof.catalog seed [--rebuild] | list", file=sys.stderr)
             return 2
     except (CatalogError, engine_module.EngineError) as error:
         print(f"docproof catalog: {error}", file=sys.stderr)
