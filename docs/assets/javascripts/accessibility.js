@@ -1,0 +1,13 @@
+// Names for controls Material builds in the browser without an accessible name (axe:
+// link-name): the numbered markers of code annotations.
+document$.subscribe(function () {
+  var name = function () {
+    document.querySelectorAll(".md-annotation__index:not([aria-label])").forEach(function (link) {
+      var number = link.querySelector("[data-md-annotation-id]");
+      var id = number ? number.getAttribute("data-md-annotation-id") : "";
+      link.setAttribute("aria-label", "Code annotation " + id);
+    });
+  };
+  name();
+  new MutationObserver(name).observe(document.body, { childList: true, subtree: true });
+});
