@@ -49,7 +49,7 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> sitebuild.Build:
     in which every runnable block passed. Chapters the guide does not have yet are tested here."""
     root = sitebuild.copy_site(tmp_path_factory.mktemp("sample"))
     sitebuild.add_page(root, "sample-chapter.md", (sitebuild.FIXTURES / "sample-chapter.md").read_text(), "Sample chapter")
-    record = sitebuild.write_record(root / "build" / "verification.json", root, ["docs/sample-chapter.md"])
+    record = sitebuild.write_record(root / "build" / "verification.json", root, sitebuild.chapters(root))
     built = sitebuild.build(root, root / "site", record=record)
     assert built.ok, built.output
     return built

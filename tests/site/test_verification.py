@@ -151,14 +151,14 @@ def test_a_failed_block_and_a_changed_block_are_marked_for_what_they_are(sample,
 
 
 def test_the_release_build_passes_with_a_passing_record_for_every_block(sample, tmp_path):
-    record = sitebuild.write_record(tmp_path / "record.json", sample, [PAGE])
+    record = sitebuild.write_record(tmp_path / "record.json", sample, sitebuild.chapters(sample))
     built = sitebuild.build(sample, tmp_path / "out", record=record, release=True)
     assert built.ok, built.output
     assert "release check passed" in built.output
 
 
 def test_the_release_build_fails_naming_a_block_changed_after_its_last_run(sample, tmp_path):
-    record = sitebuild.write_record(tmp_path / "record.json", sample, [PAGE])
+    record = sitebuild.write_record(tmp_path / "record.json", sample, sitebuild.chapters(sample))
     page = sample / PAGE
     page.write_text(page.read_text().replace("echo hello\nhello", "echo hullo\nhullo"))
     built = sitebuild.build(sample, tmp_path / "out", record=record, release=True)
@@ -169,7 +169,7 @@ def test_the_release_build_fails_naming_a_block_changed_after_its_last_run(sampl
 
 def test_the_release_build_fails_on_a_hidden_block_that_failed(sample, tmp_path):
     hidden = [b for b in sitebuild.blocks_of(sample, PAGE) if b.hidden][0]
-    record = sitebuild.write_record(tmp_path / "record.json", sample, [PAGE], results={hidden.line: "failed"},
+    record = sitebuild.write_record(tmp_path / "record.json", sample, sitebuild.chapters(sample), results={hidden.line: "failed"},
                                     reasons={hidden.line: "pull access denied"})
     built = sitebuild.build(sample, tmp_path / "out", record=record, release=True)
     assert not built.ok
@@ -183,7 +183,7 @@ def test_the_release_build_fails_without_a_record(sample, tmp_path):
 
 
 def test_the_release_build_fails_on_a_page_without_commands_or_a_reason(sample, tmp_path):
-    record = sitebuild.write_record(tmp_path / "record.json", sample, [PAGE])
+    record = sitebuild.write_record(tmp_path / "record.json", sample, sitebuild.chapters(sample))
     page = sample / "docs" / "how-this-guide-is-tested.md"
     page.write_text(page.read_text().replace('<!-- docproof: no-commands="explains how the guide is tested" -->', ""))
     built = sitebuild.build(sample, tmp_path / "out", record=record, release=True)
@@ -192,7 +192,7 @@ def test_the_release_build_fails_on_a_page_without_commands_or_a_reason(sample, 
 
 
 def test_a_skipped_block_needs_no_record_even_in_release(sample, tmp_path):
-    record = sitebuild.write_record(tmp_path / "record.json", sample, [PAGE])
+    record = sitebuild.write_record(tmp_path / "record.json", sample, sitebuild.chapters(sample))
     data = json.loads(record.read_text())
     data["blocks"] = [b for b in data["blocks"] if b["result"] != "skipped"]
     record.write_text(json.dumps(data))
