@@ -11,10 +11,11 @@ PAGE ?= docs
 serve: python-deps
 	$(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
 
-## test: install everything, start the suite's engine, seed images, prove every page, build the site
+## test: install everything, start the suite's engine, seed images, prove every page, then build the
+## site in release mode, which fails if any runnable block lacks a passing record
 test: setup
 	$(PY) -m pytest
-	$(VENV)/bin/mkdocs build --strict --site-dir build/site
+	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
 
 ## test-live: prove the pages on an existing daemon with the real Docker Hub images (GitHub runners)
 DOCKER_HOST_URL ?= unix:///var/run/docker.sock

@@ -157,7 +157,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else None
             result = "skipped"
         elif report.failed:
-            reason = str(call.excinfo.value).splitlines()[0] if call.excinfo else "failed"
+            error = call.excinfo.value if call.excinfo else None
+            text = str(getattr(error, "result", None) or error or "failed")  # SybilFailure keeps our text in .result
+            reason = text.splitlines()[0] if text else "failed"
             result = "failed"
         else:
             result = "passed"
