@@ -19,23 +19,7 @@ from pathlib import Path
 
 import pexpect
 
-ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>]")
-
-
-def clean_output(raw: str) -> str:
-    """What a reader's terminal would show: no escape codes, carriage returns resolved."""
-    text = ANSI.sub("", raw)
-    text = re.sub(r"\r+\n", "\n", text)
-    lines = []
-    for line in text.split("\n"):
-        if "\r" in line:  # progress output rewrites the line; the reader sees the last state
-            parts = [p for p in line.split("\r") if p]
-            line = parts[-1] if parts else ""
-        lines.append(line.rstrip())
-    while lines and not lines[-1]:
-        lines.pop()
-    return "\n".join(lines)
-
+from docproof.terminal import render as clean_output
 
 @dataclass
 class Result:

@@ -1,7 +1,7 @@
 """Shown output against printed output: what must match and what must not."""
 
 from docproof import expect
-from docproof.session import clean_output
+from docproof.terminal import render
 
 
 def test_identical_output_matches():
@@ -66,4 +66,22 @@ def test_update_keeps_shown_lines_whose_wildcards_still_match():
 
 def test_terminal_output_is_cleaned_like_a_reader_sees_it():
     raw = "\x1b[?2004hroot@x:/# ls\x1b[?2004l\r\r\nbin\r\n 50%\r100%\r\n\x1b[1mbold\x1b[0m\r\n"
-    assert clean_output(raw) == "root@x:/# ls\nbin\n100%\nbold"
+    assert render(raw) == "root@x:/# ls\nbin\n100%\nbold"
+
+
+def test_a_shorter_rewrite_leaves_what_a_terminal_would_leave():
+    assert render("downloading 100 files\rdone\r\n") == "doneloading 100 files"
+
+
+def test_pull_progress_redrawn_with_cursor_moves_shows_the_final_state():
+    raw = (
+        "1.37: Pulling from library/busybox\r\n"
+        "a1b2: Pulling fs layer \r\n"
+        "c3d4: Pulling fs layer \r\n"
+        "\x1b[2A\x1b[2K\ra1b2: Pull complete \r\x1b[2B"
+        "\x1b[1A\x1b[2K\rc3d4: Pull complete \r\x1b[1B"
+        "Digest: sha256:ffff\r\n"
+    )
+    assert render(raw) == (
+        "1.37: Pulling from library/busybox\na1b2: Pull complete\nc3d4: Pull complete\nDigest: sha256:ffff"
+    )
