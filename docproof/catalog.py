@@ -293,6 +293,7 @@ def _labels_for(image: Image, digest: str) -> dict[str, str]:
 
 def build(image: Image, digest: str, docker: _Docker, workdir: Path, host_certs: list[str]) -> str:
     """Builds, checks and pushes one image under all its tags. Returns its version."""
+    workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"{image.name}.log"
     registry = _registry()
     if image.parent:
@@ -338,6 +339,18 @@ def build(image: Image, digest: str, docker: _Docker, workdir: Path, host_certs:
         docker.run("tag", final, ref, log=log)
     docker.run("push", "-q", "--all-tags", f"{registry}/library/{image.name}", log=log)
     return version
+
+
+def build_with_retry(image: Image, digest: str, docker: _Docker, workdir: Path,
+                     host_certs: list[str]) -> str:
+    """build(), once more after a failure: package mirrors flake, and a daemon shared with
+    other runs may lose an intermediate image. A second failure is the one reported."""
+    try:
+        return build(image, digest, docker, workdir / "1", host_certs)
+    except CatalogError as error:
+        first = str(error).splitlines()[0][:200]
+        _log(f"{image.name}: retrying after: {first}")
+    return build(image, digest, docker, workdir / "2", host_certs)
 
 
 def _clean(docker: _Docker) -> None:
@@ -402,7 +415,7 @@ def seed(engine: engine_module.Engine, rebuild: bool = False) -> None:
                             continue
                         pending.remove(image)
                         _log(f"{image.name}: building ({digests[image.name][7:19]})")
-                        running[pool.submit(build, image, digests[image.name], docker, workdir,
+                        running[pool.submit(build_with_retry, image, digests[image.name], docker, workdir,
                                             host_certs)] = (image, time.monotonic())
                     if not running:
                         break
