@@ -534,6 +534,7 @@ def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "list"
     try:
         if command == "seed":
+            engine_module.claim()  # seeding empties the engine afterwards: not under a running page
             engine_module.up()
             seed(engine_module.OWN_ENGINE, rebuild="--rebuild" in argv[2:])
         elif command == "list":
