@@ -70,6 +70,47 @@ def match(expected: list[str], actual: str, known: dict[str, str] | None = None)
     return Match(True, {name: found.group(name) for name in new})
 
 
+def fill(expected: list[str], actual: str, known: dict[str, str] | None = None) -> list[str] | None:
+    """The shown lines with each inline `...` and `{name}` replaced by what the command printed there.
+
+    Lines of only `...` stay: they stand for output the author chose to leave out. The site shows
+    readers these filled lines, so they read real IDs and sizes instead of placeholders."""
+    known = dict(known or {})
+    expected = _normalize(expected)
+    actual_lines = _normalize(actual.split("\n")) if actual else []
+    pieces, slots, seen = [], [], set(known)
+    for index, line in enumerate(expected):
+        if line.strip() == ELLIPSIS:
+            pieces.append(r"(?:[^\n]*\n)*?")
+            continue
+        parts, position = [], 0
+        for token in TOKEN.finditer(line):
+            parts.append(re.escape(line[position:token.start()]))
+            group = f"s{len(slots)}"
+            slots.append(group)
+            name = token.group()[1:-1] if token.group() != ELLIPSIS else None
+            if name and name in known:
+                parts.append(f"(?P<{group}>{re.escape(known[name])})")
+            elif name and name in seen:
+                parts.append(f"(?P<{group}>(?P={name}))")
+            elif name:
+                seen.add(name)
+                parts.append(f"(?P<{group}>(?P<{name}>[^\\s]+?))")
+            else:
+                parts.append(f"(?P<{group}>[^\\n]*?)")
+            position = token.end()
+        parts.append(re.escape(line[position:]))
+        pieces.append("".join(parts) + r"\n")
+    found = re.fullmatch("".join(pieces), "".join(line + "\n" for line in actual_lines))
+    if not found:
+        return None
+    slot = iter(slots)
+    return [
+        line if line.strip() == ELLIPSIS else TOKEN.sub(lambda _: found.group(next(slot)), line)
+        for line in expected
+    ]
+
+
 def line_matches(expected_line: str, actual_line: str, known: dict[str, str]) -> bool:
     if expected_line.strip() == ELLIPSIS:
         return True

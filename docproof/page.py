@@ -74,6 +74,7 @@ class PageRun:
     cleanups: list[Block] = field(default_factory=list)
     first_failure: str | None = None
     updates: dict[int, list[str]] = field(default_factory=dict)  # page line of a `$ ` -> new output
+    shown: dict[int, list[list[str]]] = field(default_factory=dict)  # block line -> filled outputs
 
     def __post_init__(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="docproof-page-"))
@@ -280,6 +281,7 @@ def _run_console(run: PageRun, block: Block) -> None:
                 f"{block.path}:{command.output_line if command.expected else command.line}: "
                 f"output differs from the page\n  $ {shown}\n{expect.diff(command.expected, result.output)}"
             )
+        run.shown.setdefault(block.line, []).append(expect.fill(command.expected, result.output, run.captures))
         run.captures.update(found.captures)
 
 

@@ -163,7 +163,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             result = "failed"
         else:
             result = "passed"
-        item.config._docproof_record.add(block, result, reason, report.duration)
+        run = item.example.namespace.get("page_run")
+        shown = run.shown.get(block.line) if run and result == "passed" and block.kind == "console" else None
+        item.config._docproof_record.add(block, result, reason, report.duration, shown)
     return report
 
 

@@ -26,8 +26,9 @@ class Record:
     def versions(self, engine_version: str, client_version: str) -> None:
         self.engine, self.client = engine_version, client_version
 
-    def add(self, block: Block, result: str, reason: str | None, duration: float) -> None:
-        self.entries.append({
+    def add(self, block: Block, result: str, reason: str | None, duration: float,
+            shown: list[list[str]] | None = None) -> None:
+        entry = {
             "page": block.path,
             "line": block.line,
             "kind": block.kind,
@@ -38,7 +39,10 @@ class Record:
             "client": self.client,
             "date": datetime.date.today().isoformat(),
             "duration": round(duration, 3),
-        })
+        }
+        if shown is not None:
+            entry["shown"] = shown  # console output as shown, wildcards filled with what was printed
+        self.entries.append(entry)
 
     def write(self) -> None:
         if not self.entries:

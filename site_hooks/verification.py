@@ -325,8 +325,10 @@ def stamp_markdown(markdown: str, verdicts: list[Verdict], page_status: tuple[st
 
     `verdicts` hold blocks parsed from this same text, so their offsets point into it."""
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
+    line_starts = [0] + [m.end() for m in re.finditer("\n", markdown)]
     for verdict in verdicts:
         block = verdict.block
+        edits += _real_output(markdown, line_starts, verdict)
         if block.hidden:
             edits.append((block.start, block.end, ""))
             continue
@@ -351,6 +353,31 @@ def stamp_markdown(markdown: str, verdicts: list[Verdict], page_status: tuple[st
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         markdown = markdown[:start] + text + markdown[end:]
     return markdown
+
+
+def _real_output(markdown: str, line_starts: list[int], verdict: Verdict) -> list[tuple[int, int, str]]:
+    """Edits that show a passed console block's output as the test run printed it: the harness
+    records each shown line with its `...` and `{name}` wildcards filled in, so readers see real
+    IDs, sizes and times. Lines of only `...` stay: the author left that output out."""
+    block, shown = verdict.block, (verdict.entry or {}).get("shown")
+    if verdict.state != "passed" or block.kind != "console" or not shown:
+        return []
+    commands = docproof_blocks.split_console(block)
+    if len(commands) != len(shown):
+        return []
+    edits = []
+    for command, lines in zip(commands, shown):
+        if lines is None or len(lines) > len(command.expected):
+            continue  # recorded from other page text: leave the block as written
+        for offset, text in enumerate(lines):
+            start = line_starts[command.output_line + offset - 1]  # output_line is 1-based
+            end = markdown.find("\n", start)
+            end = len(markdown) if end == -1 else end
+            original, written = markdown[start:end], command.expected[offset]
+            if original.rstrip() == text or not original.endswith(written):
+                continue
+            edits.append((start, end, original[: len(original) - len(written)] + text))
+    return edits
 
 
 def _status_offset(markdown: str) -> int:
