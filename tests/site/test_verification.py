@@ -224,3 +224,23 @@ def test_the_real_chapters_are_stamped_from_the_record(site):
         stamps = _stamps(built.read_text())
         visible = [b for b in sitebuild.blocks_of(sitebuild.ROOT, page) if not b.hidden]
         assert [s[1] for s in stamps] == [b.digest for b in visible], page
+
+
+def test_readers_see_the_output_the_test_run_printed_not_the_wildcards(tmp_path):
+    root = sitebuild.copy_site(tmp_path / "copy")
+    sitebuild.add_page(root, "real-output.md", (
+        "# Real output\n\n"
+        "```console\n$ docker run -d --name web nginx:1.26\n{web_id}\n"
+        "$ docker images\nREPOSITORY   SIZE\nnginx        ...MB\n...\n```\n"
+    ), "Real output")
+    record = sitebuild.write_record(tmp_path / "record.json", root, ["docs/real-output.md"])
+    data = json.loads(record.read_text())
+    data["blocks"][0]["shown"] = [["3f2a1b9c7d0e"], ["REPOSITORY   SIZE", "nginx        152MB", "..."]]
+    record.write_text(json.dumps(data))
+    built = sitebuild.build(root, tmp_path / "site", record=record)
+    assert built.ok, built.output
+    text = re.sub("<[^>]+>", "", _html(built, "real-output"))
+    assert "3f2a1b9c7d0e" in text and "152MB" in text
+    assert "{web_id}" not in text and "...MB" not in text
+    assert "\n...\n" in text  # output the author left out stays left out
+    assert (root / "docs" / "real-output.md").read_text().count("{web_id}") == 1  # the source is untouched
