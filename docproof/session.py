@@ -48,6 +48,7 @@ class PageShell:
             argv[0], argv[1:], cwd=str(cwd), env=env, encoding="utf-8", codec_errors="replace",
             dimensions=(50, 200), echo=False, timeout=None,
         )
+        self.child.delaybeforesend = None  # pexpect sleeps 50 ms before every send by default
         init = (
             "PS1=; PS2=; unset HISTFILE; "
             "trap '__dp_x=$?; [ -n \"$__dp_err\" ] || __dp_err=$LINENO,$__dp_x' ERR; "

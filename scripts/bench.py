@@ -33,10 +33,11 @@ from docproof.page import _replies  # noqa: E402
 def _stream(command: str, until: str | None, seconds: float | None) -> str:
     wait = f"grep -qF -- {shlex.quote(until)} \"$out\"" if until else "false"
     limit = seconds or 120
+    # A background job of a script ignores SIGINT, so the stream's process group gets SIGTERM.
     return (
-        f'out=$(mktemp); ( {command} ) >"$out" 2>&1 & pid=$!\n'
+        f'out=$(mktemp); setsid bash -c {shlex.quote(command)} >"$out" 2>&1 & pid=$!\n'
         f'for _ in $(seq {int(limit * 20)}); do {wait} && break; sleep 0.05; done\n'
-        'kill -INT $pid 2>/dev/null; wait $pid; cat "$out"\n'
+        'kill -TERM -- -$pid 2>/dev/null; wait $pid || true; cat "$out"\n'
     )
 
 
