@@ -7,7 +7,7 @@ PAGE ?= docs
 
 .PHONY: serve test test-live site-release setup python-deps engine-up engine-down site bench update-output clean
 
-## serve: build the site and serve it on http://127.0.0.1:8000 (no engine needed)
+## serve: build the site and serve it on http://127.0.0.1:8000/docker-mastery-guide/ (no engine needed)
 serve: python-deps
 	$(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
 
