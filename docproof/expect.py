@@ -42,7 +42,7 @@ def _line_pattern(line: str, known: dict[str, str], new: list[str]) -> str:
                 parts.append(f"(?P={name})")
             else:
                 new.append(name)
-                parts.append(rf"(?P<{name}>[^\s]+?)")
+                parts.append(rf"(?P<{name}>[^\s]+)")
         position = token.end()
     parts.append(re.escape(line[position:]))
     return "".join(parts)
@@ -95,7 +95,7 @@ def fill(expected: list[str], actual: str, known: dict[str, str] | None = None) 
                 parts.append(f"(?P<{group}>(?P={name}))")
             elif name:
                 seen.add(name)
-                parts.append(f"(?P<{group}>(?P<{name}>[^\\s]+?))")
+                parts.append(f"(?P<{group}>(?P<{name}>[^\\s]+))")
             else:
                 parts.append(f"(?P<{group}>[^\\n]*?)")
             position = token.end()

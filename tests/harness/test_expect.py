@@ -85,3 +85,10 @@ def test_pull_progress_redrawn_with_cursor_moves_shows_the_final_state():
     assert render(raw) == (
         "1.37: Pulling from library/busybox\na1b2: Pull complete\nc3d4: Pull complete\nDigest: sha256:ffff"
     )
+
+
+def test_a_capture_takes_the_whole_word_even_when_a_wildcard_follows():
+    found = expect.match(["sha256:{id}..."], "sha256:abcdef")
+    assert found.ok and found.captures == {"id": "abcdef"}
+    assert expect.match(["root@{host}:/# ls"], "root@3f2a:/# ls").captures == {"host": "3f2a"}
+    assert expect.fill(["sha256:{id}... x"], "sha256:abcdef x") == ["sha256:abcdef x"]
