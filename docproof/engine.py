@@ -199,6 +199,7 @@ def _start_dockerd() -> None:
 
 
 CLAIM_ENV = "DOCPROOF_ENGINE_CLAIMED_BY"
+CLAIM_LOCK = Path("/run/lock/docproof-engine.lock")
 
 
 def claim(wait_seconds: float = 3600) -> None:
@@ -211,8 +212,9 @@ def claim(wait_seconds: float = 3600) -> None:
     holder = os.environ.get(CLAIM_ENV)
     if holder and holder.isdigit() and _alive(int(holder)) and int(holder) != os.getpid():
         return
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
-    handle = open(RUN_DIR / "claim.lock", "a+")
+    # Not under RUN_DIR: a lock on a file that someone deletes and recreates excludes nobody.
+    CLAIM_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(CLAIM_LOCK, "a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
