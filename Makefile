@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PAGE ?= docs
 
-.PHONY: serve test test-live site-release setup python-deps engine-up engine-down site bench update-output clean
+.PHONY: serve test test-live site-release lint setup python-deps engine-up engine-down site bench update-output clean
 
 ## serve: build the site and serve it on http://127.0.0.1:8000/docker-mastery-guide/ (no engine needed)
 serve: python-deps
@@ -13,7 +13,7 @@ serve: python-deps
 
 ## test: install everything, start the suite's engine, seed images, prove every page, then build the
 ## site in release mode, which fails if any runnable block lacks a passing record
-test: setup
+test: setup lint
 	$(PY) -m pytest
 	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
 
@@ -25,6 +25,15 @@ test-live: python-deps
 ## site-release: the site as published: fails when a runnable block has no passing record
 site-release: python-deps
 	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
+
+## lint: hadolint on snippets' Dockerfiles, shellcheck on snippets' scripts and on every shell block
+## of the chapters (as page:line), codespell with the project word list, zizmor on the workflows
+lint: setup
+	find snippets -name 'Dockerfile*' -print0 | xargs -0 -r $(VENV)/bin/hadolint --config .hadolint.yaml
+	find snippets -name '*.sh' -print0 | xargs -0 -r shellcheck --severity=warning
+	$(PY) scripts/lint_shell_blocks.py
+	$(VENV)/bin/codespell --ignore-words .codespell-words docs/*.md snippets README.md CONTRIBUTING.md ARCHITECTURE.md
+	$(VENV)/bin/zizmor --offline --no-progress .github/workflows
 
 ## setup: Debian packages (Docker Engine, registry, Chromium...) and the Python environment
 setup: python-deps

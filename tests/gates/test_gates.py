@@ -1,0 +1,51 @@
+"""The quality gates of `make lint` catch what they are for, and say file and line."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+BIN = Path(sys.executable).parent
+
+
+def run(*argv, cwd=ROOT):
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+
+
+def test_hadolint_fails_on_an_unpinned_base_image_naming_file_and_line(tmp_path):
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian:trixie-slim\nFROM debian\n")
+    result = run(str(BIN / "hadolint"), "--config", str(ROOT / ".hadolint.yaml"), str(dockerfile))
+    assert result.returncode == 1
+    assert f"{dockerfile}:2 DL3006" in result.stdout
+
+
+def test_every_snippet_dockerfile_passes_hadolint():
+    files = [str(p) for p in (ROOT / "snippets").rglob("Dockerfile*")]
+    result = run(str(BIN / "hadolint"), "--config", str(ROOT / ".hadolint.yaml"), *files)
+    assert result.returncode == 0, result.stdout
+
+
+def test_codespell_fails_on_a_misspelled_word_naming_file_and_line(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# Title\n\nContainers recieve signals.\n")
+    result = run(str(BIN / "codespell"), "--ignore-words", str(ROOT / ".codespell-words"), str(page))
+    assert result.returncode != 0
+    assert f"{page}:3: recieve ==> receive" in result.stdout
+
+
+def test_shellcheck_reports_a_chapter_block_by_page_and_line(tmp_path):
+    page = ROOT / "build" / "gates" / "page.md"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text("# Title\n\n```console\n$ name=web\n$ docker ps --filter \"name=$nmae\"\n```\n")
+    try:
+        result = run(sys.executable, str(ROOT / "scripts" / "lint_shell_blocks.py"), str(page))
+    finally:
+        page.unlink()
+    assert result.returncode == 1
+    assert "build/gates/page.md:5:" in result.stdout and "nmae is referenced but not assigned" in result.stdout
+
+
+def test_every_chapter_passes_shellcheck():
+    result = run(sys.executable, str(ROOT / "scripts" / "lint_shell_blocks.py"))
+    assert result.returncode == 0, result.stdout
