@@ -28,7 +28,7 @@ site-release: python-deps
 
 ## lint: hadolint on snippets' Dockerfiles, shellcheck on snippets' scripts and on every shell block
 ## of the chapters (as page:line), codespell with the project word list, zizmor on the workflows
-lint: setup
+lint: python-deps
 	find snippets -name 'Dockerfile*' -print0 | xargs -0 -r $(VENV)/bin/hadolint --config .hadolint.yaml
 	find snippets -name '*.sh' -print0 | xargs -0 -r shellcheck --severity=warning
 	$(PY) scripts/lint_shell_blocks.py
