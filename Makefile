@@ -27,12 +27,14 @@ site-release: python-deps
 	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
 
 ## lint: hadolint on snippets' Dockerfiles, shellcheck on snippets' scripts and on every shell block
-## of the chapters (as page:line), codespell with the project word list, zizmor on the workflows
+## of the chapters (as page:line), codespell with the project word list, pymarkdown (set for Material
+## in pyproject.toml), zizmor on the workflows
 lint: python-deps
 	find snippets -name 'Dockerfile*' -print0 | xargs -0 -r $(VENV)/bin/hadolint --config .hadolint.yaml
 	find snippets -name '*.sh' -print0 | xargs -0 -r shellcheck --severity=warning
 	$(PY) scripts/lint_shell_blocks.py
 	$(VENV)/bin/codespell --ignore-words .codespell-words docs/*.md snippets README.md CONTRIBUTING.md ARCHITECTURE.md
+	$(VENV)/bin/pymarkdown scan docs/*.md
 	$(VENV)/bin/zizmor --offline --no-progress .github/workflows
 
 ## setup: Debian packages (Docker Engine, registry, Chromium...) and the Python environment

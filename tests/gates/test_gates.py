@@ -49,3 +49,20 @@ def test_shellcheck_reports_a_chapter_block_by_page_and_line(tmp_path):
 def test_every_chapter_passes_shellcheck():
     result = run(sys.executable, str(ROOT / "scripts" / "lint_shell_blocks.py"))
     assert result.returncode == 0, result.stdout
+
+
+def test_the_markdown_linter_fails_on_a_heading_without_blank_lines_naming_file_and_line(tmp_path):
+    page = ROOT / "build" / "gates" / "lint.md"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text("# Title\nText right under it.\n## Next\n")
+    try:
+        result = run(str(BIN / "pymarkdown"), "scan", str(page))
+    finally:
+        page.unlink()
+    assert result.returncode != 0
+    assert f"{page}:3:1: MD022" in result.stdout, result.stdout
+
+
+def test_every_page_passes_the_markdown_linter():
+    result = run(str(BIN / "pymarkdown"), "scan", *map(str, sorted((ROOT / "docs").glob("*.md"))))
+    assert result.returncode == 0, result.stdout
