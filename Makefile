@@ -17,10 +17,13 @@ test: setup lint
 	$(PY) -m pytest
 	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
 
-## test-live: prove the pages on an existing daemon with the real Docker Hub images (GitHub runners)
+## test-live: prove the pages on an existing daemon with the real Docker Hub images (GitHub runners);
+## SHARD=K/N proves every N-th page only, RECORD names the record it writes
 DOCKER_HOST_URL ?= unix:///var/run/docker.sock
+RECORD ?= build/verification.json
+LIVE_TESTS ?= docs tests/harness
 test-live: python-deps
-	$(PY) -m pytest --docker-host $(DOCKER_HOST_URL) docs tests/harness
+	$(PY) -m pytest --docker-host $(DOCKER_HOST_URL) --record $(RECORD) $(if $(SHARD),--shard $(SHARD)) $(LIVE_TESTS)
 
 ## site-release: the site as published: fails when a runnable block has no passing record
 site-release: python-deps

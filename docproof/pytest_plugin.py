@@ -37,6 +37,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--record", default="build/verification.json", metavar="PATH",
         help="where to write the verification record the site build reads",
     )
+    group.addoption(
+        "--shard", default=None, metavar="K/N",
+        help="prove only every N-th page, starting with the K-th (in path order), so CI runners can "
+        "split the chapters; other tests are not affected",
+    )
     parser.addini("docproof_pages", "folders whose Markdown files are pages to prove", type="paths", default=[])
 
 
@@ -97,6 +102,22 @@ def pytest_configure(config: pytest.Config) -> None:
         fixtures=["docker_engine", "docproof_settings", "docproof_watch"],
     )
     config._docproof_record = Record(root / config.getoption("--record"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    shard = config.getoption("--shard")
+    if not shard:
+        return
+    try:
+        k, n = (int(x) for x in shard.split("/"))
+        assert 1 <= k <= n
+    except (ValueError, AssertionError):
+        raise pytest.UsageError(f"--shard takes K/N with 1 <= K <= N, not {shard!r}") from None
+    pages = sorted({item.path for item in items if isinstance(item, SybilItem)})
+    mine = {page for index, page in enumerate(pages) if index % n == k - 1}
+    keep = [item for item in items if not isinstance(item, SybilItem) or item.path in mine]
+    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+    items[:] = keep
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):

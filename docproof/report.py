@@ -59,6 +59,16 @@ class Record:
         self.path.write_text(json.dumps({"version": VERSION, "blocks": blocks}, indent=1) + "\n")
 
 
+def merge(output: Path, parts: list[Path]) -> None:
+    """One record from the records of CI shards (each proved other pages)."""
+    blocks = []
+    for part in parts:
+        blocks += json.loads(part.read_text()).get("blocks", [])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    blocks.sort(key=lambda e: (e["page"], e["line"]))
+    output.write_text(json.dumps({"version": VERSION, "blocks": blocks}, indent=1) + "\n")
+
+
 def client_version() -> str:
     import subprocess
 
@@ -68,3 +78,11 @@ def client_version() -> str:
     except (OSError, subprocess.TimeoutExpired):
         out = ""
     return out or "unknown"
+
+
+if __name__ == "__main__":  # python -m docproof.report merge OUT PART...
+    import sys
+
+    if len(sys.argv) < 4 or sys.argv[1] != "merge":
+        sys.exit("usage: python -m docproof.report merge OUT PART...")
+    merge(Path(sys.argv[2]), [Path(p) for p in sys.argv[3:]])

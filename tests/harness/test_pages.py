@@ -177,3 +177,15 @@ def test_a_stopped_engine_fails_the_remaining_pages_fast_with_one_message(docker
     assert re.search(r"\b2 failed, 1 passed, 1 skipped\b", result.stdout), result.stdout
     assert "an earlier block failed (tests/harness/pages/engine-dies/b-after.md:3)" in _skips(tmp_path / "r.json")
     assert took < 30, f"took {took:.0f}s: the dead engine cost a timeout somewhere"
+
+
+def test_shards_split_the_pages_between_them_and_together_cover_all(tmp_path):
+    pages = [PAGES / "passes.md", PAGES / "fail-output.md", PAGES / "fail-flag.md"]
+
+    def collected(shard: str) -> set[str]:
+        result = run_pages(*pages, "--collect-only", "-q", "--shard", shard, record=tmp_path / "r.json")
+        return {line.split("::")[0] for line in result.stdout.splitlines() if "::line:" in line}
+
+    first, second = collected("1/2"), collected("2/2")
+    assert first and second and not first & second
+    assert first | second == {str(p.relative_to(ROOT)) for p in pages}
