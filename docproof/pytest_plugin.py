@@ -69,15 +69,14 @@ class PageFile(SybilFile):
                 continue
             problems = run.close()
             if run.settings.update and run.updates:
-                _rewrite(Path(document.path), run.updates)
+                _rewrite(Path(document.path), run.updates, run.settings.root)
             if problems:
                 raise AssertionError("\n".join(problems))
 
 
-def _rewrite(path: Path, updates: dict[int, list[str]]) -> None:
+def _rewrite(path: Path, updates: dict[int, list[str]], root: Path) -> None:
     """Replaces the output shown under each updated `$ ` line, keeping the fence's indentation."""
     text = path.read_text()
-    root = Path.cwd()
     page = parse_page(path, text, root)
     lines = text.split("\n")
     edits = []
