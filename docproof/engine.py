@@ -22,11 +22,19 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-NETNS = "docproof"
+# Slot 0 is the engine the suite and CI use. Slots 1-9 are further, fully separate engines on
+# the same machine, so several authors can each run a chapter at once (DOCPROOF_ENGINE_SLOT=N);
+# they share only the catalog's registry storage, which pages never write.
+_slot_text = os.environ.get("DOCPROOF_ENGINE_SLOT", "0") or "0"
+if not (_slot_text.isdigit() and int(_slot_text) < 10):
+    raise SystemExit(f"docproof: DOCPROOF_ENGINE_SLOT must be a number from 0 to 9, not {_slot_text!r}")
+SLOT = int(_slot_text)
+_suffix = f"-{SLOT}" if SLOT else ""
+NETNS = f"docproof{_suffix}"
 NETNS_PATH = Path("/run/netns") / NETNS
-VETH_HOST, VETH_NS = "dp-host", "dp-ns"
-HOST_IP, NS_IP, SUBNET = "10.213.77.1", "10.213.77.2", "10.213.77.0/30"
-RUN_DIR = Path("/run/docproof")
+VETH_HOST, VETH_NS = f"dp-host{_suffix}", f"dp-ns{_suffix}"
+HOST_IP, NS_IP, SUBNET = f"10.213.77.{4 * SLOT + 1}", f"10.213.77.{4 * SLOT + 2}", f"10.213.77.{4 * SLOT}/30"
+RUN_DIR = Path(f"/run/docproof{_suffix}")
 STATE_DIR = Path(os.environ.get("DOCPROOF_STATE_DIR", "/var/lib/docproof"))
 SOCKET = RUN_DIR / "docker.sock"
 REGISTRY_PORT = 5999
@@ -176,7 +184,7 @@ def _start_registry() -> None:
 def _start_dockerd() -> None:
     # A daemon that stopped answering may still be shutting down; it holds the pid file.
     _stop(RUN_DIR / "dockerd.pid", 30)
-    data_root = STATE_DIR / "docker"
+    data_root = STATE_DIR / f"docker{_suffix}"
     data_root.mkdir(parents=True, exist_ok=True)
     config = {
         "hosts": [f"unix://{SOCKET}"],
@@ -199,7 +207,7 @@ def _start_dockerd() -> None:
 
 
 CLAIM_ENV = "DOCPROOF_ENGINE_CLAIMED_BY"
-CLAIM_LOCK = Path("/run/lock/docproof-engine.lock")
+CLAIM_LOCK = Path(f"/run/lock/docproof-engine{_suffix}.lock")
 
 
 def claim(wait_seconds: float = 3600) -> None:
