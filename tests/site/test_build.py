@@ -35,16 +35,29 @@ def _broken_copy(tmp_path, edit):
     return sitebuild.build(root, tmp_path / "out")
 
 
-def test_a_broken_link_between_pages_fails_the_strict_build(tmp_path):
+def _line_after(text: str) -> int:
+    return len(text.splitlines()) + 2  # the edits below add a blank line, then the link
+
+
+def test_a_broken_link_between_pages_fails_the_strict_build_naming_file_and_line(tmp_path):
+    original = (sitebuild.ROOT / "docs" / "how-this-guide-is-tested.md").read_text()
     built = _broken_copy(tmp_path, lambda t: t + "\nSee [the missing chapter](no-such-chapter.md).\n")
     assert not built.ok
-    assert "no-such-chapter.md" in built.output, built.output
+    line = _line_after(original)
+    assert f"docs/how-this-guide-is-tested.md:{line}: the link to 'no-such-chapter.md' points to no file" in built.output, built.output
 
 
-def test_a_link_to_a_missing_heading_fails_the_strict_build(tmp_path):
+def test_a_link_to_a_missing_heading_fails_the_strict_build_naming_file_and_line(tmp_path):
+    original = (sitebuild.ROOT / "docs" / "how-this-guide-is-tested.md").read_text()
     built = _broken_copy(tmp_path, lambda t: t + "\nSee [nowhere](index.md#no-such-heading).\n")
     assert not built.ok
-    assert "no-such-heading" in built.output, built.output
+    line = _line_after(original)
+    assert f"docs/how-this-guide-is-tested.md:{line}: the link to 'index.md#no-such-heading' points to no heading" in built.output, built.output
+
+
+def test_a_link_shown_inside_code_is_an_example_not_a_link(tmp_path):
+    built = _broken_copy(tmp_path, lambda t: t + "\n```text\n[x](gone.md)\n```\n\nWrite `[x](gone.md)` for a link.\n")
+    assert "gone.md" not in built.output, built.output
 
 
 def test_a_missing_snippet_file_fails_the_strict_build(tmp_path):
