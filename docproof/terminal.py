@@ -3,7 +3,9 @@
 Programs that draw progress (`docker pull` on a terminal) move the cursor up, erase lines and
 rewrite them; removing the escape codes alone would keep stale or wrong lines. This model
 applies the few controls such programs use (carriage return, newline, backspace, cursor up/down/
-column, erase line) and ignores colours and other modes, as a reader's eye does.
+column, erase line, and for full-screen redraws such as `docker stats`: cursor home and erase
+display) and ignores colours and other modes, as a reader's eye does. The screen starts where the
+command's output starts, so "home" and "clear the screen" act on that output only.
 """
 
 from __future__ import annotations
@@ -57,6 +59,21 @@ def render(raw: str) -> str:
                 screen.append([])
         elif final == "G":
             col = count(params) - 1
+        elif final in "Hf":  # cursor position: row;col, 1-based, default home
+            parts = (params.split(";") + ["", ""])[:2]
+            row, col = count(parts[0]) - 1, count(parts[1]) - 1
+            while len(screen) <= row:
+                screen.append([])
+        elif final == "J":
+            if params in ("", "0"):  # erase from the cursor to the end of the screen
+                del screen[row][col:]
+                del screen[row + 1:]
+            elif params == "1":  # erase from the start of the screen to the cursor
+                for above in range(row):
+                    screen[above] = []
+                screen[row][:col] = [" "] * min(col, len(screen[row]))
+            else:  # 2, 3: the whole screen; the cursor stays where it is
+                screen[:] = [[] for _ in range(row + 1)]
         elif final == "K":
             line = screen[row]
             if params in ("", "0"):

@@ -92,3 +92,14 @@ def test_a_capture_takes_the_whole_word_even_when_a_wildcard_follows():
     assert found.ok and found.captures == {"id": "abcdef"}
     assert expect.match(["root@{host}:/# ls"], "root@3f2a:/# ls").captures == {"host": "3f2a"}
     assert expect.fill(["sha256:{id}... x"], "sha256:abcdef x") == ["sha256:abcdef x"]
+
+
+def test_a_full_screen_redraw_like_docker_stats_shows_only_the_last_frame():
+    # What CLI 28's `docker stats` writes on a terminal: home, the table, erase the rest; again.
+    frame = "\x1b[HNAME   CPU %\x1b[K\nweb    {cpu}\x1b[K\n \x1b[K\n\x1b[J"
+    raw = "\x1b[HNAME   CPU %\nweb    0.00%\n" + frame.format(cpu="1.50%") + frame.format(cpu="0.25%")
+    assert render(raw) == "NAME   CPU %\nweb    0.25%"
+
+
+def test_erasing_the_whole_display_keeps_nothing_of_what_was_drawn_before():
+    assert render("old line\r\nold line 2\r\n\x1b[2J\x1b[1;1Hnew\r\n") == "new"
