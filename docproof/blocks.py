@@ -257,7 +257,12 @@ def parse_page(path: str | Path, text: str, root: Path) -> Page:
             options, _, _ = pending
             start = text.rfind("<!--", 0, fence.start)
             pending = None
-        if language in RUNNABLE:
+        included_only = bool(source.strip()) and all(INCLUDE.match(l) for l in source.splitlines() if l.strip())
+        if language in RUNNABLE and language != "console" and included_only and not options.text:
+            # A script file shown from snippets/, like a Dockerfile: the page runs it by a command
+            # (`bash snippets/x/run.sh`, a build that copies it), not by being a block itself.
+            expand_includes(path, line + 1, source, root)
+        elif language in RUNNABLE:
             source = expand_includes(path, line + 1, source, root)
             kind = "console" if language == "console" else "script"
             blocks.append(Block(path, line, kind, language, source, line + 1, options, start, fence.end))

@@ -30,3 +30,23 @@ def test_every_dockerfile_and_compose_file_is_used_by_a_page():
         if str(f.relative_to(ROOT)) not in used and str(f.parent.relative_to(ROOT)) not in used
     ]
     assert not unused, "no page builds or runs: " + ", ".join(unused)
+
+
+def test_a_shell_fence_that_only_includes_a_file_shows_it_without_running_it(tmp_path):
+    (tmp_path / "snippets" / "demo").mkdir(parents=True)
+    (tmp_path / "snippets" / "demo" / "start.sh").write_text("#!/bin/sh\nexec sleep 3600\n")
+    page = (
+        "# Demo\n\n```sh\n--8<-- \"snippets/demo/start.sh\"\n```\n\n"
+        "```bash\nsh -n snippets/demo/start.sh\n```\n"
+    )
+    blocks = parse_page("docs/demo.md", page, tmp_path).blocks
+    assert [b.source for b in blocks] == ["sh -n snippets/demo/start.sh\n"]
+
+
+def test_a_shown_script_must_exist(tmp_path):
+    import pytest
+
+    from docproof.blocks import PageError
+
+    with pytest.raises(PageError, match=r"docs/demo\.md:4"):
+        parse_page("docs/demo.md", "# Demo\n\n```sh\n--8<-- \"snippets/none/gone.sh\"\n```\n", tmp_path)
