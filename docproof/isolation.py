@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 import docker
 from docker.errors import APIError, NotFound
 
-DEFAULT_NETWORKS = {"bridge", "host", "none", "docker_gwbridge", "ingress"}
+# Networks every engine has and that cannot be removed. `docker_gwbridge` and `ingress` come with
+# `docker swarm init`; `ingress` goes when the node leaves the swarm, `docker_gwbridge` stays and
+# is removed like any network the page created.
+DEFAULT_NETWORKS = {"bridge", "host", "none"}
 
 
 @dataclass

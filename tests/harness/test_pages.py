@@ -130,10 +130,14 @@ def _state(engine: engine_module.Engine) -> isolation.Snapshot:
 
 def test_an_interrupted_page_leaves_nothing_in_the_engine(docker_engine, tmp_path):
     before = _state(docker_engine)
+    # The child's temporary directories go here, so other runs' (other engine slots) do not count.
+    child_tmp = tmp_path / "tmp"
+    child_tmp.mkdir()
     child = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *ENGINE_ARGS, "--record",
          str(tmp_path / "r.json"), str(PAGES / "leaves-nothing.md")],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "TMPDIR": str(child_tmp)},
     )
     client = docker_engine.client()
     deadline = time.monotonic() + 120
@@ -147,7 +151,7 @@ def test_an_interrupted_page_leaves_nothing_in_the_engine(docker_engine, tmp_pat
     assert (after.containers, after.networks, after.volumes, after.images) == (
         before.containers, before.networks, before.volumes, before.images
     ), output
-    assert not list(Path("/tmp").glob("docproof-page-*")), "the page's work directory was left behind"
+    assert not list(child_tmp.iterdir()), "the page's work or scratch directory was left behind"
 
 
 def test_a_page_that_passes_leaves_nothing_in_the_engine(docker_engine, tmp_path, page_dir):
@@ -160,6 +164,27 @@ def test_a_page_that_passes_leaves_nothing_in_the_engine(docker_engine, tmp_path
     assert (after.containers, after.networks, after.volumes, after.images) == (
         before.containers, before.networks, before.volumes, before.images
     )
+
+
+def test_a_page_that_joins_a_swarm_leaves_no_swarm_and_no_swarm_network_behind(docker_engine, tmp_path, page_dir):
+    before = _state(docker_engine)
+    if before.swarm:
+        pytest.skip("the engine is already in a swarm: a page cannot leave it without breaking it")
+    page = page_dir / "swarm.md"
+    page.write_text(
+        "# A page that makes its engine a swarm manager\n\n```bash\n"
+        "addr=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -n 1)\n"
+        "docker swarm init --advertise-addr \"$addr\" >/dev/null\n"
+        "docker network create -d overlay --attachable harness-overlay >/dev/null\n"
+        "docker run --rm --network harness-overlay busybox:1.37 true\n"
+        "docker network ls --format '{{.Name}}' | grep -x docker_gwbridge\n```\n"
+    )
+    result = run_pages(page, record=tmp_path / "r.json")
+    assert result.returncode == 0, result.stdout
+    after = _state(docker_engine)
+    assert not after.swarm
+    names = sorted(n.name for n in docker_engine.client().networks.list())
+    assert after.networks == before.networks, names
 
 
 def test_a_stopped_engine_fails_the_remaining_pages_fast_with_one_message(docker_engine, tmp_path):
