@@ -27,7 +27,7 @@ from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 
 RUNNABLE = {"console", "bash", "sh", "shell"}
 # Shown files must come from snippets/ so that the suite builds exactly what readers see.
-INCLUDE_ONLY = {"dockerfile", "yaml", "yml"}
+INCLUDE_ONLY = {"dockerfile", "yaml", "yml", "hcl"}
 DISPLAY = {
     "text", "txt", "plaintext", "output", "json", "mermaid", "python", "py", "javascript", "js",
     "ini", "toml", "diff", "html", "nginx", "conf", "go", "properties", "dotenv", "sql", "none",
