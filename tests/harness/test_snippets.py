@@ -5,6 +5,7 @@ A page uses a file when one of its runnable blocks (visible or hidden) names the
 folder holding it (`docker build snippets/app`, `cd snippets/app`, `-f snippets/app/Dockerfile`).
 """
 
+import re
 from pathlib import Path
 
 from docproof.blocks import parse_page
@@ -13,23 +14,45 @@ ROOT = Path(__file__).parents[2]
 BUILDABLE = ("Dockerfile", "*.Dockerfile", "compose.yaml", "compose.yml", "compose.*.yaml", "docker-compose.yml")
 
 
-def runnable_text() -> str:
+def runnable_texts() -> list[str]:
+    """The runnable text of each page (visible and hidden blocks, not skipped ones)."""
     texts = []
     for page in sorted((ROOT / "docs").rglob("*.md")):
-        for block in parse_page(page.relative_to(ROOT), page.read_text(), ROOT).blocks:
-            if not block.options.skip:
-                texts.append(block.source)
-    return "\n".join(texts)
+        blocks = parse_page(page.relative_to(ROOT), page.read_text(), ROOT).blocks
+        texts.append("\n".join(b.source for b in blocks if not b.options.skip))
+    return texts
+
+
+CD = re.compile(r"\bcd\s+(snippets/[\w./-]+)")
+
+
+def names_it(text: str, file: Path) -> bool:
+    """The page names the file or its folder, from the root or from a folder it `cd`s into."""
+    relative = file.relative_to(ROOT)
+    if str(relative) in text or str(relative.parent) in text:
+        return True
+    for folder in CD.findall(text):
+        try:
+            inner = relative.relative_to(folder.rstrip("/"))
+        except ValueError:
+            continue
+        if str(inner) in text or (str(inner.parent) != "." and re.search(rf"(?<![\w/.-]){re.escape(str(inner.parent))}\b", text)):
+            return True
+    return False
 
 
 def test_every_dockerfile_and_compose_file_is_used_by_a_page():
-    used = runnable_text()
+    texts = runnable_texts()
     files = sorted({f for pattern in BUILDABLE for f in (ROOT / "snippets").rglob(pattern)})
-    unused = [
-        str(f.relative_to(ROOT)) for f in files
-        if str(f.relative_to(ROOT)) not in used and str(f.parent.relative_to(ROOT)) not in used
-    ]
+    unused = [str(f.relative_to(ROOT)) for f in files if not any(names_it(t, f) for t in texts)]
     assert not unused, "no page builds or runs: " + ", ".join(unused)
+
+
+def test_a_file_in_a_folder_the_page_cds_into_counts_as_used():
+    file = ROOT / "snippets" / "demo" / "child" / "Dockerfile"
+    assert names_it("cd snippets/demo\ndocker build -t c child\n", file)
+    assert not names_it("cd snippets/demo\ndocker build -t c .\n", file)
+    assert not names_it("cd snippets/other\ndocker build -t c child\n", file)
 
 
 def test_a_shell_fence_that_only_includes_a_file_shows_it_without_running_it(tmp_path):
