@@ -112,3 +112,10 @@ def test_the_nav_lists_every_planned_chapter_in_reading_order():
         exists = (sitebuild.ROOT / "docs" / f"{name}.md").is_file()
         active = re.search(rf"^\s*- [^:\n]+: {name}\.md\s*$", nav, re.MULTILINE) is not None
         assert active == exists, f"docs/{name}.md {'exists' if exists else 'does not exist'} but its nav line is {'active' if active else 'commented out'}"
+
+
+def test_keyboard_keys_render_as_keys_not_as_plus_signs(site):
+    chapter = (site.site / "getting-started" / "index.html").read_text()
+    assert '<kbd class="key-control">Ctrl</kbd>' in chapter
+    for page in site.site.rglob("*.html"):
+        assert "++ctrl" not in page.read_text().lower(), page
