@@ -269,6 +269,30 @@ def up() -> bool:
     return True
 
 
+def leftover_layers() -> int:
+    """Image layers the daemon still keeps although it holds no image, container or build cache.
+
+    BuildKit (the docker driver) leaves layers behind after `docker builder prune -a`; a later
+    pull then reuses them ("Already exists"). We have seen a page's image lose its files when that
+    happened (`exec: "sh": executable file not found`, `docker diff` listing every directory as
+    deleted), so a page never starts on such leftovers."""
+    layers = STATE_DIR / f"docker{_suffix}" / "image" / "overlay2" / "layerdb" / "sha256"
+    return sum(1 for _ in layers.iterdir()) if layers.is_dir() else 0
+
+
+def restart_empty() -> None:
+    """Stops the suite's daemon, deletes its data root and starts it again: a fresh engine."""
+    _stop(RUN_DIR / "dockerd.pid", 30)
+    data_root = STATE_DIR / f"docker{_suffix}"
+    if data_root.is_dir():
+        for entry in data_root.iterdir():  # the directory itself may be a mount point: keep it
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    _start_dockerd()
+
+
 def _stop(pidfile: Path, seconds: float) -> None:
     pid = _pid_alive(pidfile)
     if pid is None:

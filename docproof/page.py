@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from docproof import engine as engine_module
 from docproof import expect, isolation
 from docproof.blocks import Block, Command, split_console
 from docproof.engine import Engine
@@ -101,6 +102,8 @@ class PageRun:
             problems = isolation.restore(client, isolation.EMPTY, wipe_build_cache=True)
             if problems:
                 raise BlockFailure("could not empty the suite's engine before the page: " + "; ".join(problems))
+            if self.engine == engine_module.OWN_ENGINE and engine_module.leftover_layers():
+                engine_module.restart_empty()
             self.before = isolation.EMPTY
         else:
             self.before = isolation.snapshot(client)

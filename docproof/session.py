@@ -147,12 +147,48 @@ class PageShell:
             self.close()
 
     def close(self) -> None:
-        if self.child.isalive():
+        """Ends the shell and everything started from it: jobs run in process groups of their own,
+        so signalling the shell's group alone would leave a background server holding its port."""
+        members = _session_members(self.child.pid)
+        for pid in members:
             try:
-                os.killpg(self.child.pid, signal.SIGHUP)
+                os.kill(pid, signal.SIGHUP)
             except OSError:
                 pass
+        deadline = time.monotonic() + 1
+        while time.monotonic() < deadline and any(_alive(pid) for pid in members):
+            time.sleep(0.05)
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if self.child.isalive():
             self.child.close(force=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def _session_members(session: int) -> list[int]:
+    """Every process in the given session (the shell is its leader: pexpect starts it with setsid)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # after the name: state, ppid, pgrp, session
+            members.append(int(entry))
+    return members
 
 
 def make_scratch() -> Path:
