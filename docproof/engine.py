@@ -218,7 +218,7 @@ def claim(wait_seconds: float = 3600) -> None:
     import fcntl
 
     holder = os.environ.get(CLAIM_ENV)
-    if holder and holder.isdigit() and _alive(int(holder)) and int(holder) != os.getpid():
+    if holder and holder.isdigit() and pid_alive(int(holder)) and int(holder) != os.getpid():
         return
     # Not under RUN_DIR: a lock on a file that someone deletes and recreates excludes nobody.
     CLAIM_LOCK.parent.mkdir(parents=True, exist_ok=True)
@@ -249,7 +249,7 @@ def claim(wait_seconds: float = 3600) -> None:
 _claims: list = []
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
         return True

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pexpect
 
+from docproof.engine import pid_alive
 from docproof.terminal import render as clean_output
 
 @dataclass
@@ -156,7 +157,7 @@ class PageShell:
             except OSError:
                 pass
         deadline = time.monotonic() + 1
-        while time.monotonic() < deadline and any(_alive(pid) for pid in members):
+        while time.monotonic() < deadline and any(pid_alive(pid) for pid in members):
             time.sleep(0.05)
         for pid in members:
             try:
@@ -165,14 +166,6 @@ class PageShell:
                 pass
         if self.child.isalive():
             self.child.close(force=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except OSError:
-        return False
 
 
 def _session_members(session: int) -> list[int]:
