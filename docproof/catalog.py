@@ -240,14 +240,14 @@ def _log(message: str) -> None:
 
 class _Docker:
     def __init__(self, engine: engine_module.Engine):
-        self.env = {**os.environ, "DOCKER_HOST": engine.docker_host, "DOCKER_BUILDKIT": "1"}
-        self.env.pop("DOCKER_CONTEXT", None)
+        self.engine = engine
+        self.env = engine.cli_env()
         self.created: set[str] = set()  # image references this seed made in the engine
         self.lock = threading.Lock()
 
     def run(self, *argv: str, log: Path | None = None, check: bool = True,
             stdin: bytes | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run(["docker", *argv], env=self.env, input=stdin, capture_output=True)
+        result = subprocess.run(self.engine.docker(*argv), env=self.env, input=stdin, capture_output=True)
         if log is not None:
             with log.open("ab") as f:
                 f.write(f"$ docker {' '.join(argv)}\n".encode() + result.stdout + result.stderr)

@@ -1,10 +1,18 @@
-"""The Docker engine the suite owns: its own daemon in its own network namespace.
+"""The Docker engine the suite owns: a daemon on a machine of its own, inside this one.
 
 Chapters run destructive commands (`docker system prune -a`, `docker rm -f $(docker ps -aq)`),
 so the suite never talks to a daemon it did not start unless the user names one explicitly.
-Our daemon lives in the network namespace `docproof`, so its bridge and iptables rules cannot
-touch another daemon's (see ENGINE-NOTES.md). A veth pair gives it a way out for package
-installs in builds, and the catalog registry listens on the host end of that pair.
+
+Our daemon and every page's shell live in namespaces of their own that look like a reader's
+default installation (see ARCHITECTURE.md, "The engine"):
+- network: the namespace `docproof`, whose one interface is `eth0`, with a veth pair to the host
+  for egress (package installs in builds); the catalog registry listens on the host end;
+- mount: the engine bundle (engine/packages.txt) over /usr/bin, /usr/sbin and /usr/libexec, a
+  fresh /run (so the socket is /var/run/docker.sock), the suite's data root on /var/lib/docker
+  and the daemon's configuration in /etc/docker/daemon.json;
+- PID: the engine's processes and the pages' only; UTS: the host name `docker-host`.
+PID 1 of that machine is the bundle's docker-init (tini) running dockerd; stopping it ends
+every process of the machine.
 
 Command line: `python -m docproof.engine up|down|status`.
 """
@@ -22,6 +30,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES_FILE = ROOT / "engine" / "packages.txt"
+
 # Slot 0 is the engine the suite and CI use. Slots 1-9 are further, fully separate engines on
 # the same machine, so several authors can each run a chapter at once (DOCPROOF_ENGINE_SLOT=N);
 # they share only the catalog's registry storage, which pages never write.
@@ -32,13 +43,33 @@ SLOT = int(_slot_text)
 _suffix = f"-{SLOT}" if SLOT else ""
 NETNS = f"docproof{_suffix}"
 NETNS_PATH = Path("/run/netns") / NETNS
+# Inside, the machine looks like a VM on a NAT network: eth0 is 10.0.2.15, the gateway 10.0.2.2.
+# Each slot's host end needs a subnet of its own on the host.
 VETH_HOST, VETH_NS = f"dp-host{_suffix}", f"dp-ns{_suffix}"
-HOST_IP, NS_IP, SUBNET = f"10.213.77.{4 * SLOT + 1}", f"10.213.77.{4 * SLOT + 2}", f"10.213.77.{4 * SLOT}/30"
+SUBNET = f"10.0.{2 + SLOT}.0/24"
+HOST_IP, NS_IP = f"10.0.{2 + SLOT}.2", f"10.0.{2 + SLOT}.15"
+HOSTNAME = "docker-host"
 RUN_DIR = Path(f"/run/docproof{_suffix}")
 STATE_DIR = Path(os.environ.get("DOCPROOF_STATE_DIR", "/var/lib/docproof"))
-SOCKET = RUN_DIR / "docker.sock"
+DATA_ROOT = STATE_DIR / f"docker{_suffix}"
+# The daemon listens on /var/run/docker.sock inside its machine, and here for the harness.
+SOCKET = STATE_DIR / f"api{_suffix}" / "docker.sock"
 REGISTRY_PORT = 5999
 REGISTRY_ADDR = f"{HOST_IP}:{REGISTRY_PORT}"
+
+
+def pinned_packages() -> dict[str, str]:
+    """engine/packages.txt: package name -> the exact Debian version the suite runs."""
+    pins = {}
+    for line in PACKAGES_FILE.read_text().splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2:
+            pins[fields[0]] = fields[1]
+    return pins
+
+
+def bundle_dir() -> Path:
+    return Path("/opt/docproof") / f"engine-{pinned_packages()['docker.io']}"
 
 
 class EngineError(RuntimeError):
@@ -49,8 +80,7 @@ class EngineError(RuntimeError):
 class Engine:
     """How the page shells and the harness reach a daemon."""
 
-    docker_host: str
-    netns: Path | None  # the namespace page shells must run in to reach published ports
+    docker_host: str  # where the harness (on this machine) reaches the API
     owned: bool  # True for the suite's own daemon: pages may be wiped from it freely
     mirror: str | None  # the catalog registry the daemon pulls Docker Hub names through
 
@@ -65,20 +95,43 @@ class Engine:
         except Exception:
             return False
 
-    def in_namespace(self, argv: list[str]) -> list[str]:
-        """argv wrapped so it runs where this engine's published ports are reachable."""
-        if self.netns is None:
+    def in_namespace(self, argv: list[str], cwd: Path | str | None = None) -> list[str]:
+        """argv wrapped so it runs on the engine's machine, in `cwd` (default: the current one).
+
+        There `docker` is the bundle's CLI talking to /var/run/docker.sock, and ports that
+        containers publish answer on 127.0.0.1, as on a reader's machine."""
+        if not self.owned:
             return argv
-        return ["nsenter", f"--net={self.netns}", "--", *argv]
+        pid = machine_pid()
+        if pid is None:
+            raise EngineError("the suite's engine is not running (start it with `make engine-up`)")
+        where = str(cwd or os.getcwd())
+        return ["nsenter", f"--target={pid}", "--net", "--mount", "--uts", "--pid", f"--wd={where}", "--", *argv]
+
+    def docker(self, *args: str, cwd: Path | str | None = None) -> list[str]:
+        """argv of a docker CLI command against this engine: on the suite's machine, the bundle's
+        CLI with its buildx and compose plugins; elsewhere the `docker` on PATH."""
+        return self.in_namespace(["docker", *args], cwd=cwd)
+
+    def cli_env(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        """`base` (default: this process's environment) with what the docker CLI needs here."""
+        env = {k: v for k, v in (os.environ if base is None else base).items()
+               if k not in ("DOCKER_HOST", "DOCKER_CONTEXT")}
+        return {**env, **self.shell_env()}
+
+    def shell_env(self) -> dict[str, str]:
+        """What a page's shell needs to reach this engine: nothing on the suite's own machine,
+        where the default socket is the engine's; DOCKER_HOST for a daemon named elsewhere."""
+        if self.owned or self.docker_host == "unix:///var/run/docker.sock":
+            return {}
+        return {"DOCKER_HOST": self.docker_host}
 
 
-OWN_ENGINE = Engine(
-    docker_host=f"unix://{SOCKET}", netns=NETNS_PATH, owned=True, mirror=f"http://{REGISTRY_ADDR}"
-)
+OWN_ENGINE = Engine(docker_host=f"unix://{SOCKET}", owned=True, mirror=f"http://{REGISTRY_ADDR}")
 
 
 def external_engine(docker_host: str) -> Engine:
-    return Engine(docker_host=docker_host, netns=None, owned=False, mirror=None)
+    return Engine(docker_host=docker_host, owned=False, mirror=None)
 
 
 def _run(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -88,22 +141,29 @@ def _run(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
     return result
 
 
-def _pid_alive(pidfile: Path) -> int | None:
+def pid_from_file(pidfile: Path) -> int | None:
+    """The pid a pid file names, when that process is alive; None otherwise."""
     try:
         pid = int(pidfile.read_text().strip())
-        os.kill(pid, 0)
-        return pid
     except (OSError, ValueError):
         return None
+    return pid if pid_alive(pid) else None
+
+
+def machine_pid() -> int | None:
+    """The host's pid of PID 1 of the engine's machine, when it runs."""
+    return pid_from_file(RUN_DIR / "machine.pid")
 
 
 def _require_tools() -> None:
     if os.geteuid() != 0:
         raise EngineError(
-            "the suite's own Docker engine needs root (network namespace, dockerd). Run as root, "
+            "the suite's own Docker engine needs root (namespaces, dockerd). Run as root, "
             "or point the suite at a daemon you own with --docker-host (it will run destructive commands there)."
         )
-    missing = [t for t in ("dockerd", "docker-registry", "iptables", "ip", "nsenter") if not shutil.which(t)]
+    missing = [t for t in ("docker-registry", "iptables", "ip", "nsenter", "unshare") if not shutil.which(t)]
+    if not (bundle_dir() / ".complete").exists():
+        missing.append(f"the engine bundle {bundle_dir()}")
     if missing:
         raise EngineError(f"missing {', '.join(missing)}: run `make setup` (scripts/install-system.sh) first")
 
@@ -113,11 +173,12 @@ def _network_up() -> None:
         _run("ip", "netns", "add", NETNS)
     if _run("ip", "link", "show", VETH_HOST, check=False).returncode != 0:
         _run("ip", "link", "add", VETH_HOST, "type", "veth", "peer", "name", VETH_NS, "netns", NETNS)
-        _run("ip", "addr", "add", f"{HOST_IP}/30", "dev", VETH_HOST)
+        _run("ip", "addr", "add", f"{HOST_IP}/24", "dev", VETH_HOST)
         _run("ip", "link", "set", VETH_HOST, "up")
         ns = ("ip", "-n", NETNS)
-        _run(*ns, "addr", "add", f"{NS_IP}/30", "dev", VETH_NS)
-        _run(*ns, "link", "set", VETH_NS, "up")
+        _run(*ns, "link", "set", VETH_NS, "name", "eth0")  # the name a reader's machine has
+        _run(*ns, "addr", "add", f"{NS_IP}/24", "dev", "eth0")
+        _run(*ns, "link", "set", "eth0", "up")
         _run(*ns, "link", "set", "lo", "up")
         _run(*ns, "route", "add", "default", "via", HOST_IP)
     Path("/proc/sys/net/ipv4/ip_forward").write_text("1\n")
@@ -161,7 +222,7 @@ def _registry_answers() -> bool:
 
 
 def _start_registry() -> None:
-    if _pid_alive(RUN_DIR / "registry.pid") and _registry_answers():
+    if pid_from_file(RUN_DIR / "registry.pid") and _registry_answers():
         return
     storage = STATE_DIR / "registry"
     storage.mkdir(parents=True, exist_ok=True)
@@ -181,28 +242,74 @@ def _start_registry() -> None:
     _wait("the catalog registry", _registry_answers, 20, log)
 
 
-def _start_dockerd() -> None:
-    # A daemon that stopped answering may still be shutting down; it holds the pid file.
-    _stop(RUN_DIR / "dockerd.pid", 30)
-    data_root = STATE_DIR / f"docker{_suffix}"
-    data_root.mkdir(parents=True, exist_ok=True)
-    config = {
-        "hosts": [f"unix://{SOCKET}"],
-        "data-root": str(data_root),
-        "exec-root": str(RUN_DIR / "exec"),
-        "pidfile": str(RUN_DIR / "dockerd.pid"),
-        "storage-driver": "overlay2",
-        "exec-opts": ["native.cgroupdriver=cgroupfs"],
+def daemon_config() -> dict:
+    """/etc/docker/daemon.json on the engine's machine: a default installation's, plus the
+    catalog registry as Docker Hub mirror and the containerd image store that Engine 29 uses
+    on new installations."""
+    return {
+        "hosts": ["unix:///var/run/docker.sock", f"unix://{SOCKET}"],
+        "features": {"containerd-snapshotter": True},
         "registry-mirrors": [f"http://{REGISTRY_ADDR}"],
         "insecure-registries": [REGISTRY_ADDR],
         "log-level": "warn",
     }
-    (RUN_DIR / "daemon.json").write_text(json.dumps(config, indent=2))
+
+
+def _machine_script(bundle: Path, etc: Path) -> str:
+    """What PID 1 of the machine does: mounts, then start dockerd and become an init that reaps."""
+    local_docker = Path("/usr/local/bin/docker")
+    lines = [
+        "set -e",
+        # The bundle's programs where a Debian package puts them, over the machine's own.
+        *(f"mount -t overlay overlay -o lowerdir={bundle}{d}:{d} {d}" for d in ("/usr/bin", "/usr/sbin", "/usr/libexec")),
+        # A docker CLI of the machine's own, ahead on PATH, is not the reader's.
+        *( [f"mount --bind {bundle}/usr/bin/docker {local_docker}"] if local_docker.exists() else [] ),
+        f"mount -t overlay overlay -o lowerdir={etc}:/etc /etc",
+        f"mount --bind {DATA_ROOT} /var/lib/docker",
+        "mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run",  # /var/run/docker.sock is ours alone
+        "mkdir -p /run/lock",
+        f"hostname {HOSTNAME}",
+        # PID 1 outlives dockerd, as a reader's init does: a page may kill the daemon.
+        "/usr/sbin/dockerd &",
+        "exec /usr/bin/docker-init -- sleep infinity",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _start_dockerd() -> None:
+    # A daemon that stopped answering may still be shutting down.
+    _stop_machine(30)
+    DATA_ROOT.mkdir(parents=True, exist_ok=True)
+    SOCKET.parent.mkdir(parents=True, exist_ok=True)
+    SOCKET.unlink(missing_ok=True)
+    etc = RUN_DIR / "etc"
+    (etc / "docker").mkdir(parents=True, exist_ok=True)
+    # Opaque: the machine sees only our daemon.json, not whatever the host keeps in /etc/docker.
+    os.setxattr(etc / "docker", "trusted.overlay.opaque", b"y")
+    (etc / "docker" / "daemon.json").write_text(json.dumps(daemon_config(), indent=2) + "\n")
+    mount_point = Path("/var/lib/docker")
+    if not mount_point.exists():
+        mount_point.mkdir(parents=True)
+        (RUN_DIR / "made-var-lib-docker").touch()  # removed again by down() while empty
     log = RUN_DIR / "dockerd.log"
-    subprocess.Popen(
-        ["nsenter", f"--net={NETNS_PATH}", "--", "dockerd", "--config-file", str(RUN_DIR / "daemon.json")],
+    starter = subprocess.Popen(
+        ["nsenter", f"--net={NETNS_PATH}", "--", "unshare", "--mount", "--uts", "--pid", "--fork",
+         "--mount-proc", "--propagation", "private", "--", "sh", "-c", _machine_script(bundle_dir(), etc)],
         stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )
+    # unshare forks PID 1 of the machine; that child, not unshare, is what we signal later.
+    deadline = time.monotonic() + 10
+    child = None
+    while child is None and time.monotonic() < deadline and starter.poll() is None:
+        try:
+            children = Path(f"/proc/{starter.pid}/task/{starter.pid}/children").read_text().split()
+            child = int(children[0]) if children else None
+        except OSError:
+            pass
+        time.sleep(0.02)
+    if child is None:
+        raise EngineError(f"the engine's machine did not start; see {log}:\n{log.read_text(errors='replace')[-2000:]}")
+    (RUN_DIR / "machine.pid").write_text(str(child))
     _wait("dockerd", lambda: OWN_ENGINE.answers(timeout=1), 60, log)
 
 
@@ -250,16 +357,17 @@ _claims: list = []
 
 
 def pid_alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie waiting to be reaped."""
     try:
-        os.kill(pid, 0)
-        return True
-    except OSError:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
         return False
 
 
 def up() -> bool:
     """Starts the suite's engine unless it already answers. Returns True when this call started it."""
-    if OWN_ENGINE.answers(timeout=2):
+    if OWN_ENGINE.answers(timeout=2) and machine_pid():
         return False
     _require_tools()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -270,22 +378,21 @@ def up() -> bool:
 
 
 def leftover_layers() -> int:
-    """Image layers the daemon still keeps although it holds no image, container or build cache.
+    """Image content the daemon still keeps although it holds no image, container or build cache.
 
-    BuildKit (the docker driver) leaves layers behind after `docker builder prune -a`; a later
-    pull then reuses them ("Already exists"). We have seen a page's image lose its files when that
-    happened (`exec: "sh": executable file not found`, `docker diff` listing every directory as
-    deleted), so a page never starts on such leftovers."""
-    layers = STATE_DIR / f"docker{_suffix}" / "image" / "overlay2" / "layerdb" / "sha256"
-    return sum(1 for _ in layers.iterdir()) if layers.is_dir() else 0
+    A later pull would reuse such content ("Already exists"). With the classic store we saw a
+    page's image lose its files when that happened, so a page never starts on leftovers."""
+    store = DATA_ROOT / "containerd" / "daemon"
+    blobs = store / "io.containerd.content.v1.content" / "blobs" / "sha256"
+    snapshots = store / "io.containerd.snapshotter.v1.overlayfs" / "snapshots"
+    return sum(sum(1 for _ in d.iterdir()) for d in (blobs, snapshots) if d.is_dir())
 
 
 def restart_empty() -> None:
     """Stops the suite's daemon, deletes its data root and starts it again: a fresh engine."""
-    _stop(RUN_DIR / "dockerd.pid", 30)
-    data_root = STATE_DIR / f"docker{_suffix}"
-    if data_root.is_dir():
-        for entry in data_root.iterdir():  # the directory itself may be a mount point: keep it
+    _stop_machine(30)
+    if DATA_ROOT.is_dir():
+        for entry in DATA_ROOT.iterdir():  # the directory itself may be a mount point: keep it
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry)
             else:
@@ -294,22 +401,68 @@ def restart_empty() -> None:
 
 
 def _stop(pidfile: Path, seconds: float) -> None:
-    pid = _pid_alive(pidfile)
+    pid = pid_from_file(pidfile)
     if pid is None:
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and _pid_alive(pidfile):
+    while time.monotonic() < deadline and pid_from_file(pidfile):
         time.sleep(0.1)
-    if _pid_alive(pidfile):
+    if pid_from_file(pidfile):
         os.kill(pid, signal.SIGKILL)
+        while pid_alive(pid):
+            time.sleep(0.05)
+
+
+def machine_processes(name: str) -> list[int]:
+    """Host pids of the machine's processes called `name` (the comm a `ps` there shows)."""
+    pid = machine_pid()
+    if pid is None:
+        return []
+    try:
+        namespace = os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return []
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if (os.readlink(f"/proc/{entry}/ns/pid") == namespace
+                    and Path(f"/proc/{entry}/comm").read_text().strip() == name):
+                found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def _stop_machine(seconds: float) -> None:
+    """dockerd first, with SIGTERM, so it stops its containers as on a shutdown; then PID 1,
+    whose end makes the kernel end every other process of the machine."""
+    deadline = time.monotonic() + seconds
+    for pid in machine_processes("dockerd"):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    _stop(RUN_DIR / "machine.pid", max(deadline - time.monotonic(), 2))
 
 
 def down() -> None:
-    """Stops the daemon and the registry and removes the namespace, veth and host rules."""
-    _stop(RUN_DIR / "dockerd.pid", 30)
+    """Stops the machine and the registry and removes the namespace, veth and host rules."""
+    _stop_machine(30)
     _stop(RUN_DIR / "registry.pid", 5)
     _network_down()
+    SOCKET.unlink(missing_ok=True)
+    made = RUN_DIR / "made-var-lib-docker"
+    if made.exists():
+        try:
+            Path("/var/lib/docker").rmdir()  # only while empty: never a daemon's data
+        except OSError:
+            pass
+        made.unlink()
 
 
 def main(argv: list[str]) -> int:
@@ -317,7 +470,7 @@ def main(argv: list[str]) -> int:
     try:
         if command == "up":
             started = up()
-            print(f"engine {'started' if started else 'already running'}: DOCKER_HOST={OWN_ENGINE.docker_host}")
+            print(f"engine {'started' if started else 'already running'}: run `{' '.join(OWN_ENGINE.in_namespace(['bash']))}` for a shell on its machine")
         elif command == "down":
             down()
             print("engine stopped")

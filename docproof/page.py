@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from docproof import engine as engine_module
-from docproof import expect, isolation
+from docproof import expect, isolation, rig
 from docproof.blocks import Block, Command, split_console
 from docproof.engine import Engine
 from docproof.session import PageShell, Result, ShellGone, make_scratch
@@ -76,6 +76,7 @@ class PageRun:
     first_failure: str | None = None
     updates: dict[int, list[str]] = field(default_factory=dict)  # page line of a `$ ` -> new output
     shown: dict[int, list[list[str]]] = field(default_factory=dict)  # block line -> filled outputs
+    rig_notes: dict[int, list[rig.Note]] = field(default_factory=dict)  # block line -> values shown as a reader's
 
     def __post_init__(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="docproof-page-"))
@@ -90,7 +91,7 @@ class PageRun:
         return {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"),
             "HOME": str(self.scratch / "home"),  # `docker login` must not touch the user's ~/.docker
-            "DOCKER_HOST": self.engine.docker_host,
+            **self.engine.shell_env(),
             "TERM": "dumb",
             "LANG": "C.UTF-8",
             "USER": os.environ.get("USER", "root"),
@@ -110,11 +111,11 @@ class PageRun:
         self.shell = self.new_shell(self.workdir)
 
     def new_shell(self, cwd: Path) -> PageShell:
-        return PageShell(self.engine.in_namespace([]), cwd, self.env(), self.scratch)
+        return PageShell(self.engine.in_namespace([], cwd=cwd), cwd, self.env(), self.scratch)
 
     def current_directory(self) -> Path:
         try:
-            return Path(os.readlink(f"/proc/{self.shell.child.pid}/cwd"))
+            return Path(os.readlink(f"/proc/{self.shell.bash_pid}/cwd"))
         except OSError:
             return self.workdir
 
@@ -178,10 +179,12 @@ def evaluate(example) -> str | None:
     return None
 
 
-UNREACHABLE = re.compile(r"registry-1\.docker\.io|pull access denied|manifest unknown|not found: manifest")
+UNREACHABLE = re.compile(
+    r"registry-1\.docker\.io|pull access denied|manifest unknown|not found: manifest|failed to resolve reference"
+)
 IMAGE_IN_ERROR = re.compile(
     r"Unable to find image '(?P<a>[^']+)' locally|source metadata for (?P<b>[^\s:]+(?::[\w][\w.-]*)?)"
-    r"|pull access denied for (?P<c>[^\s,]+)"
+    r"|pull access denied for (?P<c>[^\s,]+)|failed to resolve reference \"(?:docker\.io/library/)?(?P<d>[^\"]+)\""
 )
 
 
@@ -284,7 +287,12 @@ def _run_console(run: PageRun, block: Block) -> None:
                 f"{block.path}:{command.output_line if command.expected else command.line}: "
                 f"output differs from the page\n  $ {shown}\n{expect.diff(command.expected, result.output)}"
             )
-        run.shown.setdefault(block.line, []).append(expect.fill(command.expected, result.output, run.captures))
+        filled = expect.fill(command.expected, result.output, run.captures)
+        if filled is not None:
+            filled, notes = rig.readers_view(filled)
+            known = run.rig_notes.setdefault(block.line, [])
+            known += [note for note in notes if note not in known]
+        run.shown.setdefault(block.line, []).append(filled)
         run.captures.update(found.captures)
 
 

@@ -185,7 +185,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             result = "passed"
         run = item.example.namespace.get("page_run")
         shown = run.shown.get(block.line) if run and result == "passed" and block.kind == "console" else None
-        item.config._docproof_record.add(block, result, reason, report.duration, shown)
+        notes = run.rig_notes.get(block.line) if shown else None
+        item.config._docproof_record.add(block, result, reason, report.duration, shown, notes)
     return report
 
 

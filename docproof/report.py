@@ -27,7 +27,7 @@ class Record:
         self.engine, self.client = engine_version, client_version
 
     def add(self, block: Block, result: str, reason: str | None, duration: float,
-            shown: list[list[str]] | None = None) -> None:
+            shown: list[list[str]] | None = None, rig_notes: list | None = None) -> None:
         entry = {
             "page": block.path,
             "line": block.line,
@@ -42,6 +42,9 @@ class Record:
         }
         if shown is not None:
             entry["shown"] = shown  # console output as shown, wildcards filled with what was printed
+        if rig_notes:
+            # values `shown` gives as a reader's installation prints them (docproof/rig.py)
+            entry["rig"] = [{"printed": n.printed, "readers": n.readers, "why": n.why} for n in rig_notes]
         self.entries.append(entry)
 
     def write(self) -> None:

@@ -59,6 +59,18 @@ class PageShell:
         self._wait_marker(30)
 
     @property
+    def bash_pid(self) -> int:
+        """The shell's own pid: on the engine's machine, bash is a child of nsenter."""
+        pid = self.child.pid
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "nsenter":
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+                return int(children[0]) if children else pid
+        except OSError:
+            pass
+        return pid
+
+    @property
     def alive(self) -> bool:
         return self.child.isalive()
 

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-SHOW = "import docproof.engine as e; print(e.NETNS, e.VETH_HOST, e.SUBNET, e.SOCKET, e.CLAIM_LOCK)"
+SHOW = "import docproof.engine as e; print(e.NETNS, e.VETH_HOST, e.SUBNET, e.SOCKET, e.DATA_ROOT, e.CLAIM_LOCK)"
 
 
 def names(slot: str) -> subprocess.CompletedProcess:
@@ -14,15 +14,16 @@ def names(slot: str) -> subprocess.CompletedProcess:
 
 def test_slot_zero_is_the_suites_engine():
     assert names("0").stdout.split() == [
-        "docproof", "dp-host", "10.213.77.0/30", "/run/docproof/docker.sock", "/run/lock/docproof-engine.lock",
+        "docproof", "dp-host", "10.0.2.0/24", "/var/lib/docproof/api/docker.sock", "/var/lib/docproof/docker",
+        "/run/lock/docproof-engine.lock",
     ]
 
 
 def test_other_slots_share_nothing_with_slot_zero():
     three = names("3").stdout.split()
     assert three == [
-        "docproof-3", "dp-host-3", "10.213.77.12/30", "/run/docproof-3/docker.sock",
-        "/run/lock/docproof-engine-3.lock",
+        "docproof-3", "dp-host-3", "10.0.5.0/24", "/var/lib/docproof/api-3/docker.sock",
+        "/var/lib/docproof/docker-3", "/run/lock/docproof-engine-3.lock",
     ]
 
 
