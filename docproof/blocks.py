@@ -10,6 +10,9 @@ A directive is an HTML comment (invisible on the site) that starts with `docproo
     <!-- docproof: setup                          a hidden block: setup, check or cleanup
     docker pull busybox:1.37
     -->
+    <!-- docproof: check within=30                a check retried until it holds, for 30 s at most
+    curl -fs http://127.0.0.1:8080/
+    -->
 
 A fence or directive the harness cannot classify is a PageError naming file and line.
 """
@@ -59,6 +62,7 @@ class Options:
     prompt: str | None = None
     background: bool = False
     ready: str | None = None
+    within: float | None = None  # a check: seconds to retry it until it holds
     text: str = ""  # the directive as written, part of the block's hash
 
 
@@ -106,12 +110,24 @@ def parse_directive(path: str, line: int, body: str) -> tuple[str, Options | dic
     first, _, rest = body.partition("\n")
     words = first.split()
     if words and words[0] in HIDDEN_KINDS:
-        if len(words) > 1:
-            raise PageError(path, line, f"`{words[0]}` takes no options; put the commands on the lines after it")
+        options = Options(text=body)
+        for word in words[1:]:
+            key, eq, value = word.partition("=")
+            if words[0] != "check" or key != "within":
+                raise PageError(path, line, f"`{words[0]}` takes no options but `within=SECONDS` on a check; "
+                                            "put the commands on the lines after it")
+            try:
+                options.within = float(value)
+            except ValueError:
+                options.within = -1.0
+            if not eq or options.within <= 0:
+                raise PageError(path, line, f"`within` must be a positive number of seconds, not {value!r}")
         source = rest.rstrip()
         if not source.strip():
             raise PageError(path, line, f"hidden `{words[0]}` block has no commands")
-        return words[0], Options(text=body), _dedent(source)
+        source = _dedent(source)
+        _refuse_checks_that_cannot_fail(path, line + 1, words[0], source)
+        return words[0], options, source
     try:
         tokens = shlex.split(body)
     except ValueError as error:
@@ -130,6 +146,29 @@ def parse_directive(path: str, line: int, body: str) -> tuple[str, Options | dic
             raise PageError(path, line, '`no-commands` stands alone and needs a reason: no-commands="why"')
         return "page", {"no-commands": pairs["no-commands"]}, ""
     return "options", _options(path, line, pairs, body), ""
+
+
+# `for _ in $(seq 50); do curl -fs ... && break; sleep 0.1; done` exits 0 when the condition never
+# held (the status is the last sleep's), and `|| true` forgives any failure: such a block cannot fail.
+_BREAK_LOOP = re.compile(r"\b(for|while|until)\b[^\n]*\bdo\b.*\bbreak\b.*\bdone\b", re.DOTALL)
+_FORGIVEN = re.compile(r"\|\|\s*(true|:)\s*$")
+
+
+def _refuse_checks_that_cannot_fail(path: str, first_line: int, kind: str, source: str) -> None:
+    if kind not in ("setup", "check"):
+        return
+    lines = source.rstrip("\n").split("\n")
+    for number, text in enumerate(lines):
+        if kind == "check" and _FORGIVEN.search(text):
+            raise PageError(path, first_line + number,
+                            "`|| true` in a check forgives the failure it should report: a check must be able to fail")
+    last_loop = _BREAK_LOOP.search(source)
+    if last_loop and not source[last_loop.end():].strip():
+        at = first_line + source.count("\n", 0, last_loop.start())
+        raise PageError(path, at,
+                        f"this {kind} ends in a wait loop that exits 0 when its condition never holds; "
+                        "write the condition alone in `<!-- docproof: check within=SECONDS` (retried until it holds), "
+                        "or end with a command that asserts it")
 
 
 def _options(path: str, line: int, pairs: dict[str, str | None], text: str) -> Options:

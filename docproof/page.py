@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,6 +167,8 @@ def evaluate(example) -> str | None:
             _start_background(run, block)
         elif block.kind == "console":
             _run_console(run, block)
+        elif block.options.within:
+            _run_check_within(run, block)
         else:
             _run_script(run, block)
     except (BlockFailure, ShellGone) as failure:
@@ -239,6 +242,35 @@ def _run_script(run: PageRun, block: Block) -> None:
             f"{block.path}:{block.line}: {block.kind} block ended with exit status {result.status}, "
             f"expected {expected}\nlast output:\n{_indent(_tail(result.output))}"
         )
+
+
+def _run_check_within(run: PageRun, block: Block) -> None:
+    """A check retried until it holds: the one way a page waits for a server, a health state or a
+    rebuild. When time runs out it fails with its last output, file, line and the time waited."""
+    within = block.options.within
+    began = time.monotonic()
+    tries = 0
+    while True:
+        tries += 1
+        left = within - (time.monotonic() - began)
+        result = run.shell.run(block.source, max(left, 1.0))
+        if not result.timed_out and result.status == 0 and result.failed is None:
+            return
+        waited = time.monotonic() - began
+        if waited >= within:
+            if result.timed_out:
+                how = "the last try was still running and was killed"
+            elif result.failed is not None:
+                at, status = result.failed
+                text = block.source.splitlines()[at - 1] if at <= len(block.source.splitlines()) else ""
+                how = f"the last try failed at line {block.source_line + at - 1} with exit status {status}: {text.strip()}"
+            else:
+                how = f"the last try ended with exit status {result.status}"
+            raise BlockFailure(
+                f"{block.path}:{block.line}: check did not hold within {within:g}s "
+                f"(waited {waited:.1f}s, {tries} tries); {how}\nlast output:\n{_indent(_tail(result.output))}"
+            )
+        time.sleep(min(0.25, max(within - waited, 0)))
 
 
 def _replies(command: Command, prompt: str) -> list[tuple[re.Pattern, str]]:

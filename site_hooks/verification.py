@@ -249,6 +249,19 @@ def stamp_text(verdict: Verdict) -> tuple[str, str, str]:
     return "docproof-unverified", f"⚠ not verified: {verdict.reason}", "This block has no passing test result for its current text."
 
 
+def rig_note(verdict: Verdict, prefix: str, blank: str) -> str:
+    """A note under a block whose output shows a value as a reader's installation prints it,
+    saying what the test machine printed there instead (docproof/rig.py)."""
+    notes = (verdict.entry or {}).get("rig") if verdict.state == "passed" else None
+    if not notes:
+        return ""
+    # The printed value itself stays out of the page: it is the test rig's, not the reader's.
+    whys = list(dict.fromkeys(n["why"] for n in notes))
+    text = ("Versions are shown as Docker's own packages print them (" + ", ".join(n["readers"] for n in notes)
+            + "). This block ran on Debian's build of Docker: " + "; ".join(whys) + ".")
+    return f"\n{_paragraph(prefix, text, '.docproof-rig-note')}\n{blank}"
+
+
 def page_status_text(report: PageReport) -> tuple[str, str] | None:
     """(class, text) for the line at the top of a page; None for a page without commands."""
     status = report.status
@@ -344,7 +357,7 @@ def stamp_markdown(markdown: str, verdicts: list[Verdict], page_status: tuple[st
             prefix, text, f".docproof-stamp .{css}",
             f' data-docproof-digest="{block.digest}" title="{_attribute(tooltip)}"',
         )
-        edits.append((at, at, f"\n{blank}\n{stamp}\n{blank}"))
+        edits.append((at, at, f"\n{blank}\n{stamp}\n{blank}" + rig_note(verdict, prefix, blank)))
     if page_status:
         css, text = page_status
         status = _paragraph("", text, f".docproof-page-status .{css}")

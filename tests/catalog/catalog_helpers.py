@@ -20,9 +20,7 @@ class Docker:
         self.suffix = secrets.token_hex(4)
         self.config_dir = tmp_path / "docker-config"  # logins never touch the user's config
         self.config_dir.mkdir()
-        self.env = {**os.environ, "DOCKER_HOST": engine.docker_host,
-                    "DOCKER_CONFIG": str(self.config_dir)}
-        self.env.pop("DOCKER_CONTEXT", None)
+        self.env = engine.cli_env({**os.environ, "DOCKER_CONFIG": str(self.config_dir)})
         self.containers: list[str] = []
         self.networks: list[str] = []
         self.volumes: list[str] = []
@@ -30,7 +28,7 @@ class Docker:
 
     def __call__(self, *argv: str, check: bool = True, timeout: float = 300,
                  input: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run(["docker", *argv], env={**self.env, **(env or {})}, input=input,
+        result = subprocess.run(self.engine.docker(*argv), env={**self.env, **(env or {})}, input=input,
                                 capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"`docker {' '.join(argv)}` exited {result.returncode}:\n"

@@ -74,6 +74,21 @@ def test_a_broken_page_fails_naming_file_and_line(docker_engine, tmp_path, page)
     assert f"tests/harness/pages/{stated(page, 'must fail at')}" in result.stdout, result.stdout
 
 
+def test_a_wait_that_never_holds_fails_when_its_time_is_up_not_later(docker_engine, tmp_path):
+    result = run_pages(PAGES / "fail-wait.md", record=tmp_path / "record.json")
+    assert result.returncode == 1, result.stdout
+    waited = re.search(r"check did not hold within 2s \(waited ([\d.]+)s, (\d+) tries\)", result.stdout)
+    assert waited, result.stdout
+    assert 2 <= float(waited.group(1)) < 5 and int(waited.group(2)) > 1, waited.group(0)
+    assert "the last try failed at line 10 with exit status 1" in result.stdout, result.stdout
+
+
+def test_a_wait_that_holds_after_some_tries_passes(docker_engine, tmp_path):
+    result = run_pages(PAGES / "passes-wait.md", record=tmp_path / "record.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\b3 passed\b", result.stdout), result.stdout
+
+
 @pytest.mark.parametrize("page", sorted(PAGES.glob("refuse-*.md")), ids=lambda p: p.stem)
 def test_a_malformed_page_is_refused_at_collection(tmp_path, page):
     result = run_pages(page, "--collect-only", record=tmp_path / "record.json")
