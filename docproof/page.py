@@ -6,6 +6,7 @@ document's namespace (`PageRun`).
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ from docproof import engine as engine_module
 from docproof import expect, isolation, rig
 from docproof.blocks import Block, Command, split_console
 from docproof.engine import Engine
+from docproof.replay import Difference, Replay
 from docproof.session import PageShell, Result, ShellGone, make_scratch
 
 
@@ -30,6 +32,7 @@ class Settings:
     root: Path  # the repository: snippets/ is copied from here
     timeout: float  # seconds a command may take unless its directive says otherwise
     update: bool  # rewrite shown outputs from what commands printed
+    replay: "Replay | None" = None  # a reader's replay (docproof/replay.py) instead of a proof
 
 
 @dataclass
@@ -83,7 +86,7 @@ class PageRun:
         self.workdir = Path(tempfile.mkdtemp(prefix="docproof-page-"))
         self.scratch = make_scratch()
         snippets = self.settings.root / "snippets"
-        if snippets.is_dir():
+        if snippets.is_dir() and self.settings.replay is None:  # a reader starts in an empty folder
             shutil.copytree(snippets, self.workdir / "snippets")
         (self.scratch / "home").mkdir()
         OPEN_RUNS.add(self)
@@ -148,6 +151,9 @@ def evaluate(example) -> str | None:
     namespace = example.namespace
     if block.options.skip:
         pytest.skip(f"not run here: {block.options.skip}")
+    replay: Replay | None = namespace["docproof_settings"].replay
+    if replay is not None and block.hidden:
+        pytest.skip("replay: readers do not see hidden blocks")
     run: PageRun | None = namespace.get("page_run")
     if run is None:
         run = namespace["page_run"] = PageRun(
@@ -161,6 +167,8 @@ def evaluate(example) -> str | None:
             run.open()
         if not run.shell.alive:
             raise BlockFailure("the page's shell is gone (an earlier command ran `exit`, or was killed)")
+        if replay is not None:
+            _as_a_reader(replay, block)
         if block.kind == "cleanup":
             run.cleanups.append(block)
         elif block.options.background:
@@ -189,6 +197,18 @@ IMAGE_IN_ERROR = re.compile(
     r"Unable to find image '(?P<a>[^']+)' locally|source metadata for (?P<b>[^\s:]+(?::[\w][\w.-]*)?)"
     r"|pull access denied for (?P<c>[^\s,]+)|failed to resolve reference \"(?:docker\.io/library/)?(?P<d>[^\"]+)\""
 )
+
+
+def _as_a_reader(replay: Replay, block: Block) -> None:
+    """Before a block of a replay: the reader's pause, and the copy button must give what runs."""
+    time.sleep(replay.pause)
+    runs = "\n".join(c.text for c in split_console(block)) if block.kind == "console" else block.source
+    copied = replay.copy_text(block.path, block.digest)
+    if copied is not None and copied.rstrip("\n") != runs.rstrip("\n"):
+        diff = "\n".join(difflib.unified_diff(runs.rstrip("\n").split("\n"), copied.split("\n"),
+                                             "run by the suite", "copied from the site", lineterm=""))
+        raise BlockFailure(f"{block.path}:{block.line}: the copy button gives other commands than the page runs\n{diff}")
+    replay.commands += len(split_console(block)) if block.kind == "console" else 1
 
 
 def _missing_image_hint(run: PageRun, path: str, line: int, command: str, output: str) -> str:
@@ -314,6 +334,11 @@ def _run_console(run: PageRun, block: Block) -> None:
             run.captures.update(found.captures)
             continue
         found = expect.match(command.expected, result.output, run.captures)
+        if not found.ok and run.settings.replay is not None:
+            run.settings.replay.differences.append(Difference(
+                f"{block.path}:{command.output_line if command.expected else command.line}", shown,
+                expect.diff(command.expected, result.output)))
+            continue
         if not found.ok:
             raise BlockFailure(
                 f"{block.path}:{command.output_line if command.expected else command.line}: "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import time
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from docproof import expect
 from docproof.blocks import PageError, parse_page, split_console
 from docproof.page import OPEN_RUNS, EngineWatch, PageRun, Settings
 from docproof.parser import PageParser
+from docproof.replay import Replay
 from docproof.report import Record, client_version
 
 
@@ -41,6 +44,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--shard", default=None, metavar="K/N",
         help="prove only every N-th page, starting with the K-th (in path order), so CI runners can "
         "split the chapters; other tests are not affected",
+    )
+    group.addoption(
+        "--replay", action="store_true", default=False,
+        help="replay pages as a reader: only what the site's copy buttons give, in order, no hidden "
+        "block, from an empty folder, pausing between blocks; exit statuses must be the page's, "
+        "differing outputs are reported at the end (docproof/replay.py)",
+    )
+    group.addoption(
+        "--replay-site", default="build/site", metavar="DIR",
+        help="the built site whose copy buttons --replay takes the commands from",
+    )
+    group.addoption(
+        "--replay-pause", type=float, default=3.0, metavar="SECONDS",
+        help="seconds --replay waits before each block, as a reader reading the page does",
     )
     parser.addini("docproof_pages", "folders whose Markdown files are pages to prove", type="paths", default=[])
 
@@ -101,6 +118,22 @@ def pytest_configure(config: pytest.Config) -> None:
         fixtures=["docker_engine", "docproof_settings", "docproof_watch"],
     )
     config._docproof_record = Record(root / config.getoption("--record"))
+    replay = None
+    if config.getoption("--replay"):
+        site = root / config.getoption("--replay-site")
+        if not (site / "index.html").is_file():
+            raise pytest.UsageError(f"--replay takes the commands from a built site; there is none in {site} "
+                                    "(build it: mkdocs build --site-dir build/site)")
+        replay = Replay(site, config.getoption("--replay-pause"))
+    config._docproof_settings = Settings(
+        root, config.getoption("--command-timeout"), config.getoption("--update-output"), replay)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    replay = getattr(config, "_docproof_settings", None) and config._docproof_settings.replay
+    if replay is not None:
+        terminalreporter.write_sep("=", "reader's replay")
+        terminalreporter.write_line(replay.summary())
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -143,12 +176,18 @@ def docker_engine(request: pytest.FixtureRequest) -> engine_module.Engine:
             request.addfinalizer(engine_module.down)
             request.addfinalizer(_close_open_pages)  # finalizers run last-in first-out
         engine = engine_module.OWN_ENGINE
+        from docproof import catalog, downloads
+
+        catalog.seed(engine)
+        # Pages fetch their chapter's files from the site's address; on the engine's machine
+        # that address is this server (engine._site_host).
         try:
-            from docproof import catalog
-        except ImportError:
-            pass
-        else:
-            catalog.seed(engine)
+            server = downloads.serve(engine_module.HOST_IP, engine_module.SITE_CERT, engine_module.SITE_KEY)
+            request.addfinalizer(server.shutdown)
+        except OSError as error:
+            # The run holding the engine's claim (our parent: engine.claim) serves them already.
+            if error.errno != errno.EADDRINUSE or not os.environ.get(engine_module.CLAIM_ENV):
+                pytest.exit(f"docproof: cannot serve the chapters' downloads: {error}", returncode=3)
     version = engine.client().version()
     request.config._docproof_record.versions(version.get("Version", "unknown"), client_version())
     return engine
@@ -157,8 +196,7 @@ def docker_engine(request: pytest.FixtureRequest) -> engine_module.Engine:
 @pytest.fixture(scope="session")
 def docproof_settings(request: pytest.FixtureRequest) -> Settings:
     """How pages run in this session: the repository root, default timeout, update mode."""
-    config = request.config
-    return Settings(Path(config.rootpath), config.getoption("--command-timeout"), config.getoption("--update-output"))
+    return request.config._docproof_settings
 
 
 @pytest.fixture(scope="session")
@@ -197,4 +235,5 @@ def _close_open_pages() -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     _close_open_pages()
-    session.config._docproof_record.write()
+    if session.config._docproof_settings.replay is None:  # a replay proves nothing for the site
+        session.config._docproof_record.write()

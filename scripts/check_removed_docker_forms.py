@@ -41,6 +41,7 @@ class Entry:
     scope: re.Pattern | None
     unless: re.Pattern | None
     with_output: bool
+    noted: bool  # a visible "Docker 29" note after the block (a link to docker-29.md) settles it
     removed: str
     version: str
     instead: str
@@ -55,6 +56,7 @@ class Unit:
     line: int
     text: str
     shows_output: bool = False
+    noted: bool = False  # a "Docker 29" note (a link to docker-29.md) follows the block
 
 
 def load_table(path: Path = TABLE) -> list[Entry]:
@@ -66,7 +68,7 @@ def load_table(path: Path = TABLE) -> list[Entry]:
         optional = {key: re.compile(row[key], re.M) if row.get(key) else None for key in ("scope", "unless")}
         entries.append(Entry(
             row["id"], row["severity"], row.get("files", ["commands"]), re.compile(row["match"], re.M),
-            optional["scope"], optional["unless"], bool(row.get("with_output")), row["removed"],
+            optional["scope"], optional["unless"], bool(row.get("with_output")), bool(row.get("noted")), row["removed"],
             str(row["version"]), row["instead"], row["source"], row.get("pr"),
         ))
     return entries
@@ -112,14 +114,26 @@ def pipelines(text: str) -> list[str]:
     return ["".join(ch if owner[k] == n or ch == "\n" else " " for k, ch in enumerate(text)) for n in range(count)]
 
 
+NOTE_LINK = re.compile(r"\]\(docker-29\.md#[\w-]+\)")
+
+
+def _noted(text: str, end: int) -> bool:
+    """Is the block ending at `end` followed, before the next code fence, by a Docker 29 note?"""
+    rest = text[end:]
+    fence = re.search(r"^[ \t>]*(`{3,}|~{3,})", rest, re.M)
+    return bool(NOTE_LINK.search(rest[: fence.start() if fence else len(rest)]))
+
+
 def page_units(page: Path, name: str) -> list[Unit]:
     """The commands of a chapter: console commands one by one, scripts and hidden blocks whole."""
     units = []
-    for block in parse_page(name, page.read_text(), ROOT).blocks:
+    text = page.read_text()
+    for block in parse_page(name, text, ROOT).blocks:
+        noted = not block.hidden and _noted(text, block.end)
         if block.kind == "console":
-            units += [Unit(c.line, c.text, any(l.strip() for l in c.expected)) for c in split_console(block)]
+            units += [Unit(c.line, c.text, any(l.strip() for l in c.expected), noted) for c in split_console(block)]
         else:
-            units.append(Unit(block.source_line, block.source))
+            units.append(Unit(block.source_line, block.source, noted=noted))
     return units
 
 
@@ -140,7 +154,7 @@ def find_hits(entries: list[Entry], kind: str, unit: Unit):
     """(entry, line, offending text) for every entry the unit matches."""
     pieces = pipelines(unit.text) if kind == "commands" else [unit.text]
     for entry in entries:
-        if kind not in entry.files or (entry.with_output and not unit.shows_output):
+        if kind not in entry.files or (entry.with_output and not unit.shows_output) or (entry.noted and unit.noted):
             continue
         for piece in pieces:
             if (entry.scope and not entry.scope.search(piece)) or (entry.unless and entry.unless.search(piece)):

@@ -156,3 +156,16 @@ def test_current_forms_pass(tmp_path):
     result = gate(tmp_path, *files)
     assert result.returncode == 0, result.stdout
     assert result.stdout == ""
+
+
+def test_a_changed_default_view_is_settled_by_a_docker_29_note_after_the_block(tmp_path):
+    page = tmp_path / "noted.md"
+    shown = "```console\n$ docker images\nREPOSITORY   TAG   IMAGE ID   CREATED   SIZE\n```\n"
+    page.write_text("# Page\n\n" + shown + "\n!!! note \"Docker 29\"\n    CLI 29 shows a tree.\n"
+                    "    [Docker 29 and this guide](docker-29.md#page-image-view)\n")
+    result = subprocess.run([sys.executable, str(GATE), str(page)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    page.write_text("# Page\n\n" + shown + "\nNo note here.\n\n```console\n$ true\n```\n\n"
+                    "[Docker 29 and this guide](docker-29.md#page-image-view)\n")
+    result = subprocess.run([sys.executable, str(GATE), str(page)], capture_output=True, text=True)
+    assert result.returncode == 1 and "noted.md:4: error [image-ls-default-view]" in result.stdout, result.stdout

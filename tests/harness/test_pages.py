@@ -262,3 +262,41 @@ def test_shards_split_the_pages_between_them_and_together_cover_all(tmp_path):
     first, second = collected("1/2"), collected("2/2")
     assert first and second and not first & second
     assert first | second == {str(p.relative_to(ROOT)) for p in pages}
+
+
+def _replay(page: Path, tmp_path: Path, site_html: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<html></html>")
+    for name, text in (site_html or {}).items():
+        (site / name).mkdir()
+        (site / name / "index.html").write_text(text)
+    return run_pages("--replay", "--replay-site", str(site), "--replay-pause", "0.1", page, record=tmp_path / "r.json")
+
+
+def test_a_page_whose_visible_commands_need_a_hidden_block_fails_the_replay(docker_engine, tmp_path):
+    page = PAGES / "replay-needs-hidden.md"
+    assert run_pages(page, record=tmp_path / "proof.json").returncode == 0  # the proof passes: hidden setup ran
+    result = _replay(page, tmp_path)
+    assert result.returncode == 1, result.stdout
+    assert "replay-needs-hidden.md:8: exit status 1, expected 0" in result.stdout, result.stdout
+    assert "cat: note.txt: No such file or directory" in result.stdout
+    assert not (tmp_path / "r.json").exists()  # a replay writes no verification record
+
+
+def test_the_replay_runs_what_the_copy_button_gives_and_reports_outputs_that_differ(docker_engine, tmp_path, page_dir):
+    page = page_dir / "copied.md"
+    page.write_text("# Copy\n\n```console\n$ echo shown\nshown\n$ date +%N\n123\n```\n")
+    from docproof.blocks import parse_page
+
+    block = parse_page(page.relative_to(ROOT), page.read_text(), ROOT).blocks[0]
+    stamp = f'<p data-docproof-digest="{block.digest}">ok</p>'
+    same = f'<div class="language-console highlight" data-copy="echo shown&#10;date +%N"><pre><code>x</code></pre></div>{stamp}'
+    result = _replay(page, tmp_path, {"copied": same})
+    assert result.returncode == 0, result.stdout
+    assert "replay: 2 commands replayed as a reader pastes them; 1 outputs differ from the page" in result.stdout
+    assert "copied.md:7: output differs from the page" in result.stdout, result.stdout
+    other = same.replace("echo shown&#10;", "echo other&#10;")
+    (tmp_path / "2").mkdir()
+    result = _replay(page, tmp_path / "2", {"copied": other})
+    assert result.returncode == 1 and "the copy button gives other commands than the page runs" in result.stdout, result.stdout

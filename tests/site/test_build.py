@@ -119,3 +119,25 @@ def test_keyboard_keys_render_as_keys_not_as_plus_signs(site):
     assert '<kbd class="key-control">Ctrl</kbd>' in chapter
     for page in site.site.rglob("*.html"):
         assert "++ctrl" not in page.read_text().lower(), page
+
+
+def test_each_chapter_with_files_is_published_as_the_download_the_suite_serves(site):
+    from docproof import downloads
+
+    names = downloads.chapters()
+    assert "images" in names and len(names) >= 10, names
+    for name in names:
+        published = site.site / "downloads" / f"{name}.tar.gz"
+        assert published.read_bytes() == downloads.archive(name), f"{published} differs from what the suite serves"
+
+
+def test_a_download_holds_the_chapters_files_under_snippets(tmp_path):
+    import io
+    import tarfile
+
+    from docproof import downloads
+
+    with tarfile.open(fileobj=io.BytesIO(downloads.archive("images"))) as tar:
+        names = tar.getnames()
+    assert "snippets/images/Dockerfile" in names and all(n.startswith("snippets/images") for n in names), names
+    assert downloads.archive("images") == downloads.archive("images")  # the same bytes every time
