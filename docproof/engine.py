@@ -390,8 +390,8 @@ def pid_alive(pid: int) -> bool:
 
 def up() -> bool:
     """Starts the suite's engine unless it already answers. Returns True when this call started it."""
-    if OWN_ENGINE.answers(timeout=2) and machine_pid():
-        return False
+    if OWN_ENGINE.answers(timeout=2) and machine_pid() and SITE_CERT.exists():
+        return False  # (a machine started without the site's certificate is an older one: start anew)
     _require_tools()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     _network_up()
