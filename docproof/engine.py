@@ -310,10 +310,9 @@ def _start_dockerd() -> None:
     os.setxattr(etc / "docker", "trusted.overlay.opaque", b"y")
     (etc / "docker" / "daemon.json").write_text(json.dumps(daemon_config(), indent=2) + "\n")
     _site_host(etc)
-    mount_point = Path("/var/lib/docker")
-    if not mount_point.exists():
-        mount_point.mkdir(parents=True)
-        (RUN_DIR / "made-var-lib-docker").touch()  # removed again by down() while empty
+    # The data root is bound there on the machine. The empty folder stays on the host: removing
+    # it would detach that bind mount from every other slot's machine as well.
+    Path("/var/lib/docker").mkdir(parents=True, exist_ok=True)
     log = RUN_DIR / "dockerd.log"
     starter = subprocess.Popen(
         ["nsenter", f"--net={NETNS_PATH}", "--", "unshare", "--mount", "--uts", "--pid", "--fork",
@@ -479,13 +478,6 @@ def down() -> None:
     _stop(RUN_DIR / "registry.pid", 5)
     _network_down()
     SOCKET.unlink(missing_ok=True)
-    made = RUN_DIR / "made-var-lib-docker"
-    if made.exists():
-        try:
-            Path("/var/lib/docker").rmdir()  # only while empty: never a daemon's data
-        except OSError:
-            pass
-        made.unlink()
 
 
 def main(argv: list[str]) -> int:
