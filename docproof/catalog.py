@@ -3,7 +3,7 @@
 Where Docker Hub is unreachable (this project's CI), the suite's engine pulls Docker Hub names
 through a local registry (engine.REGISTRY_ADDR, its registry mirror). `seed` fills that
 registry with stand-in images built from Debian packages by the recipes in catalog/ and listed
-in catalog/images.yaml, so that `docker pull nginx:1.26` works offline, as for a reader.
+in catalog/images.yaml, so that `docker pull nginx:1.30` works offline, as for a reader.
 
 Seeding is cached by recipe: every image carries the label io.docproof.recipe, a digest of its
 recipe folder, its catalog entry, its parent's digest (and, for the base image, the host's
@@ -69,6 +69,7 @@ class Image:
     prepare: str | None = None
     host_ca: bool = False
     entry: dict = field(default_factory=dict)
+    version_env: str | None = None  # environment variable the image sets to its version
 
     @property
     def static_tags(self) -> list[str]:
@@ -95,6 +96,7 @@ def load(path: Path = IMAGES_FILE) -> list[Image]:
             summary=entry.get("summary", ""), parent=entry.get("parent"),
             args={k: str(v) for k, v in (entry.get("args") or {}).items()},
             prepare=entry.get("prepare"), host_ca=bool(entry.get("host_ca")), entry=entry,
+            version_env=version.get("env"),
         )
         if not image.static_tags:
             raise CatalogError(f"{path}: {image.name} needs at least one tag without {{version}}")
@@ -325,11 +327,16 @@ def build(image: Image, digest: str, docker: _Docker, workdir: Path, host_certs:
             "tags promise; fix the recipe or the tags")
     version = found.group(1)
 
-    # Record the version in the image itself (metadata only, no new layer).
+    # Record the version in the image itself (metadata only, no new layer), and where the
+    # official image names its exact version in an environment variable, set that too.
     final = f"docproof-catalog/{image.name}:final"
     stamp = workdir / f"{image.name}-version"
     stamp.mkdir()
-    (stamp / "Dockerfile").write_text(f"FROM {work_tag}\nLABEL {VERSION_LABEL}=\"{version}\"\n")
+    stamp_lines = [f"FROM {work_tag}"]
+    if image.version_env:
+        stamp_lines.append(f"ENV {image.version_env}=\"{version}\"")
+    stamp_lines.append(f"LABEL {VERSION_LABEL}=\"{version}\"")
+    (stamp / "Dockerfile").write_text("\n".join(stamp_lines) + "\n")
     docker.made(final)
     docker.run("build", "--pull=false", "-q", "-t", final, str(stamp), log=log)
 

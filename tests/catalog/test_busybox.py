@@ -25,9 +25,9 @@ def test_single_layer_from_scratch_with_applets_in_bin(docker):
 def test_wget_and_name_resolution_reach_a_container_on_a_user_network(docker):
     net = docker.network()
     web = docker.name("web")
-    docker.pull("nginx:1.26")
+    docker.pull("nginx:1.30")
     docker.pull(IMAGE)
-    docker("run", "-d", "--name", web, "--network", net, "nginx:1.26")
+    docker("run", "-d", "--name", web, "--network", net, "nginx:1.30")
 
     def fetch():
         r = docker("run", "--rm", "--network", net, IMAGE, "wget", "-q", "-O-", f"http://{web}/",

@@ -29,7 +29,7 @@ def test_every_tag_is_known_and_seeded(docker_engine):
         for tag in catalog.resolved_tags(image, version):
             assert f"{image.name}:{tag}" in known
             assert tag in catalog.pushed_tags(image.name)
-    assert catalog.is_known("docker.io/library/nginx:1.26")
+    assert catalog.is_known("docker.io/library/nginx:1.30")
     assert catalog.is_known("library/postgres:17")
     assert not catalog.is_known("nginx")  # latest is not a version the stand-ins can promise
     assert not catalog.is_known("ghcr.io/someone/tool:1")
@@ -75,7 +75,7 @@ def test_host_certificates_exclude_debians_own():
 def test_the_missing_image_message_names_image_page_line_and_the_fix():
     message = catalog.missing_image_message("nginx:1.99", "docs/networking.md", 42)
     assert message.startswith("docs/networking.md:42: the image 'nginx:1.99' is not available")
-    assert "nginx:1.26" in message  # what the catalog does have
+    assert "nginx:1.30" in message  # what the catalog does have
     assert "catalog/images.yaml" in message and "tests/catalog/" in message
     other = catalog.missing_image_message("mysql:8.4", "docs/compose.md", 7)
     assert "no mysql image" in other and "catalog/mysql/" in other
@@ -96,6 +96,6 @@ def test_the_list_command_names_every_tag_with_its_version():
                             capture_output=True, text=True, cwd=catalog.CATALOG_DIR.parent)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert any(line.startswith("nginx:1.26\tversion 1.26.") for line in lines)
+    assert any(line.startswith("nginx:1.30\tversion 1.30.") for line in lines)
     assert any(line.startswith("node:24-slim\tversion 24") for line in lines)
     assert not any("not seeded" in line for line in lines)
