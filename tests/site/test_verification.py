@@ -230,7 +230,7 @@ def test_readers_see_the_output_the_test_run_printed_not_the_wildcards(tmp_path)
     root = sitebuild.copy_site(tmp_path / "copy")
     sitebuild.add_page(root, "real-output.md", (
         "# Real output\n\n"
-        "```console\n$ docker run -d --name web nginx:1.26\n{web_id}\n"
+        "```console\n$ docker run -d --name web nginx:1.30\n{web_id}\n"
         "$ docker images\nREPOSITORY   SIZE\nnginx        ...MB\n...\n```\n"
     ), "Real output")
     record = sitebuild.write_record(tmp_path / "record.json", root, ["docs/real-output.md"])
