@@ -85,9 +85,7 @@ class PageRun:
     def __post_init__(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="docproof-page-"))
         self.scratch = make_scratch()
-        snippets = self.settings.root / "snippets"
-        if snippets.is_dir() and self.settings.replay is None:  # a reader starts in an empty folder
-            shutil.copytree(snippets, self.workdir / "snippets")
+        # An empty folder, as a reader's: a chapter's download command fetches its files.
         (self.scratch / "home").mkdir()
         OPEN_RUNS.add(self)
 

@@ -30,7 +30,8 @@ RULES = [
          "Debian's build of Buildx prints its package version where Docker's prints v, the version and a commit"),
     Rule(re.compile(r"\b(\d+\.\d+\.\d+)\+ds\d+(?:-\d+)?\b"), r"\1",
          "Debian's builds add a repack suffix and revision; Docker's packages print the bare version"),
-    Rule(re.compile(r"\b(\d+\.\d+\.\d+)\+unknown\b"), r"\1",
+    # Not v0.0.0+unknown (Debian's BuildKit): there is no real version to show in its place.
+    Rule(re.compile(r"\b(?!0\.0\.0\+)(\d+\.\d+\.\d+)\+unknown\b"), r"\1",
          "Debian's containerd marks its version as untagged; Docker's packages print the bare version"),
 ]
 

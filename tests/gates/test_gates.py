@@ -66,3 +66,45 @@ def test_the_markdown_linter_fails_on_a_heading_without_blank_lines_naming_file_
 def test_every_page_passes_the_markdown_linter():
     result = run(str(BIN / "pymarkdown"), "scan", *map(str, sorted((ROOT / "docs").glob("*.md"))))
     assert result.returncode == 0, result.stdout
+
+
+def _reader_world_copy(tmp_path: Path, page_text: str) -> Path:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "docs" / "page.md").write_text(page_text)
+    return tmp_path
+
+
+def test_the_reader_world_gate_names_each_rig_path_name_and_suffix_by_page_and_line(tmp_path):
+    root = _reader_world_copy(tmp_path, (
+        "# Page\n\n```console\n$ docker volume inspect -f '{{.Mountpoint}}' notes\n"
+        "/var/lib/docproof/docker/volumes/notes/_data\n$ docker version -f '{{.Server.Version}}'\n"
+        "28.5.2+dfsg4\n```\n\nThe interface `dp-ns` and the engine that tests this guide.\n"
+        "<!-- docproof: check\ntest -S /var/lib/docproof/api/docker.sock\n-->\n"))
+    result = run(sys.executable, str(ROOT / "scripts" / "check_reader_world.py"), "--root", str(root))
+    assert result.returncode == 1
+    for line in ("docs/page.md:5: a path of the suite's engine", "docs/page.md:7: a Debian build suffix",
+                 "docs/page.md:10: an interface name", "docs/page.md:10: a reference to the test rig's engine"):
+        assert line in result.stdout, result.stdout
+    assert "docs/page.md:12" not in result.stdout  # directives are not shown to readers
+
+
+def test_the_reader_world_gate_reads_the_text_of_the_built_site(tmp_path):
+    root = _reader_world_copy(tmp_path, "# Page\n")
+    site = tmp_path / "site"
+    (site / "page").mkdir(parents=True)
+    (site / "page" / "index.html").write_text(
+        '<p class="x" data-x="/var/lib/docproof">ok</p>\n<pre><code>Version: <span>26.1.5+dfsg1</span></code></pre>\n')
+    result = run(sys.executable, str(ROOT / "scripts" / "check_reader_world.py"), "--root", str(root), "--site", str(site))
+    assert result.returncode == 1
+    assert "page/index.html:2: a Debian build suffix" in result.stdout and ":1:" not in result.stdout, result.stdout
+
+
+def test_no_page_shows_the_test_rig():
+    result = run(sys.executable, str(ROOT / "scripts" / "check_reader_world.py"))
+    assert result.returncode == 0, result.stdout
+
+
+def test_no_chapter_uses_a_form_docker_29_removed():
+    result = run(sys.executable, str(ROOT / "scripts" / "check_removed_docker_forms.py"))
+    assert result.returncode == 0, result.stdout
