@@ -119,6 +119,11 @@ class Engine:
                if k not in ("DOCKER_HOST", "DOCKER_CONTEXT")}
         return {**env, **self.shell_env()}
 
+    def fresh_home(self) -> None:
+        """An empty /root on the engine's machine for the next page (`docker login` writes there)."""
+        subprocess.run(self.in_namespace(["sh", "-c", "umount -l /root; mount -t tmpfs -o mode=700 tmpfs /root"], cwd="/"),
+                       check=True, capture_output=True)
+
     def shell_env(self) -> dict[str, str]:
         """What a page's shell needs to reach this engine: nothing on the suite's own machine,
         where the default socket is the engine's; DOCKER_HOST for a daemon named elsewhere."""
@@ -266,6 +271,7 @@ def _machine_script(bundle: Path, etc: Path) -> str:
         *( [f"mount --bind {bundle}/usr/bin/docker {local_docker}"] if local_docker.exists() else [] ),
         f"mount -t overlay overlay -o lowerdir={etc}:/etc /etc",
         f"mount --bind {DATA_ROOT} /var/lib/docker",
+        "mount -t tmpfs -o mode=700 tmpfs /root",  # pages' HOME: the host's /root is not theirs
         "mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run",  # /var/run/docker.sock is ours alone
         "mkdir -p /run/lock",
         f"hostname {HOSTNAME}",

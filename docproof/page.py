@@ -92,7 +92,9 @@ class PageRun:
     def env(self) -> dict[str, str]:
         return {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"),
-            "HOME": str(self.scratch / "home"),  # `docker login` must not touch the user's ~/.docker
+            # `docker login` must not touch the user's ~/.docker: on the engine's machine /root is
+            # a tmpfs of its own, emptied for every page (Engine.fresh_home), as a reader's home.
+            "HOME": "/root" if self.engine.owned else str(self.scratch / "home"),
             **self.engine.shell_env(),
             "TERM": "dumb",
             "LANG": "C.UTF-8",
@@ -108,6 +110,7 @@ class PageRun:
             if self.engine == engine_module.OWN_ENGINE and engine_module.leftover_layers():
                 engine_module.restart_empty()
             self.before = isolation.EMPTY
+            self.engine.fresh_home()
         else:
             self.before = isolation.snapshot(client)
         self.shell = self.new_shell(self.workdir)

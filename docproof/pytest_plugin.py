@@ -12,7 +12,7 @@ from sybil import Sybil
 from sybil.integration.pytest import SybilFile, SybilItem
 
 from docproof import engine as engine_module
-from docproof import expect
+from docproof import expect, rig
 from docproof.blocks import PageError, parse_page, split_console
 from docproof.page import OPEN_RUNS, EngineWatch, PageRun, Settings
 from docproof.parser import PageParser
@@ -189,7 +189,10 @@ def docker_engine(request: pytest.FixtureRequest) -> engine_module.Engine:
             if error.errno != errno.EADDRINUSE or not os.environ.get(engine_module.CLAIM_ENV):
                 pytest.exit(f"docproof: cannot serve the chapters' downloads: {error}", returncode=3)
     version = engine.client().version()
-    request.config._docproof_record.versions(version.get("Version", "unknown"), client_version())
+    client = client_version(engine.docker("version", "--format", "{{.Client.Version}}"))
+    # As Docker's packages print them: the record's versions appear on every stamp (docproof/rig.py).
+    (server, client), _ = rig.readers_view([version.get("Version", "unknown"), client])
+    request.config._docproof_record.versions(server, client)
     return engine
 
 

@@ -72,11 +72,12 @@ def merge(output: Path, parts: list[Path]) -> None:
     output.write_text(json.dumps({"version": VERSION, "blocks": blocks}, indent=1) + "\n")
 
 
-def client_version() -> str:
+def client_version(argv: list[str] | None = None) -> str:
+    """The docker CLI's version; `argv` runs `docker` where pages run it (Engine.docker)."""
     import subprocess
 
     try:
-        out = subprocess.run(["docker", "version", "--format", "{{.Client.Version}}"],
+        out = subprocess.run(argv or ["docker", "version", "--format", "{{.Client.Version}}"],
                              capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         out = ""
