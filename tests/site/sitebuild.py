@@ -20,7 +20,7 @@ from docproof.blocks import parse_page
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # What a copy of the site needs: the config, the pages, the files they include, the hook.
-SITE_PATHS = ["mkdocs.yml", "docs", "snippets", "site_hooks"]
+SITE_PATHS = ["mkdocs.yml", "docs", "snippets", "site_hooks", "catalog"]
 
 
 @dataclass
