@@ -11,3 +11,15 @@ document$.subscribe(function () {
   name();
   new MutationObserver(name).observe(document.body, { childList: true, subtree: true });
 });
+
+// A wide table that scrolls sideways must be reachable by keyboard (axe:
+// scrollable-region-focusable): Material wraps tables in a scroll box but does not make it focusable.
+document$.subscribe(function () {
+  document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", "Table, scrolls sideways");
+    }
+  });
+});
