@@ -535,7 +535,7 @@ def missing_image_message(image: str, path: str, line: int) -> str:
 # --- command line -------------------------------------------------------------------------
 
 def _list() -> int:
-    registry_up = engine_module._registry_answers()
+    registry_up = engine_module.registry_answers()
     for image in load():
         config = pushed_config(image.name, image.static_tags[0]) if registry_up else None
         version = _labels(config).get(VERSION_LABEL)

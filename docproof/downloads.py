@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import ssl
+import subprocess
 import tarfile
 import threading
 from functools import partial
@@ -88,12 +89,43 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def serve(address: str, cert: Path, key: Path, root: Path = ROOT) -> ThreadingHTTPServer:
-    """Serves every chapter's download over HTTPS on address:443 at the site's own paths, in a
-    thread of this process, until `shutdown()`."""
+def make_certificate(cert: Path, key: Path, root: Path = ROOT) -> None:
+    """A self-signed certificate for the site's host name, unless `cert` exists already."""
+    if cert.exists():
+        return
+    site = host(root)
+    result = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", f"/CN={site}",
+         "-addext", f"subjectAltName=DNS:{site}", "-keyout", str(key), "-out", str(cert)],
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        raise OSError(f"openssl could not make the site's certificate: {result.stderr.strip()}")
+
+
+def trusted_bundle(cert: Path) -> str:
+    """The system's CA bundle plus `cert`: what a shell that fetches from the suite trusts."""
+    system = Path("/etc/ssl/certs/ca-certificates.crt")
+    return (system.read_text() if system.exists() else "") + cert.read_text()
+
+
+def curl_home(folder: Path, port: int, cert: Path, root: Path = ROOT) -> Path:
+    """A CURL_HOME whose .curlrc sends curl's requests for the site's host to this suite's server
+    on 127.0.0.1:`port`, trusting its certificate. For pages run on a daemon of the host (not on
+    the engine's machine, whose /etc/hosts does this): the page's download command runs as
+    written and fetches what this checkout would publish, not what the live site has now."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bundle = folder / "ca-certificates.crt"
+    bundle.write_text(trusted_bundle(cert))
+    (folder / ".curlrc").write_text(f'connect-to = "{host(root)}:443:127.0.0.1:{port}"\ncacert = "{bundle}"\n')
+    return folder
+
+
+def serve(address: str, cert: Path, key: Path, root: Path = ROOT, port: int = 443) -> ThreadingHTTPServer:
+    """Serves every chapter's download over HTTPS on address:port (0: any free port, see
+    `server_address`) at the site's own paths, in a thread of this process, until `shutdown()`."""
     base = urlparse(site_url(root)).path
     files = {f"{base}downloads/{name}.tar.gz": archive(name, root) for name in chapters(root)}
-    server = ThreadingHTTPServer((address, 443), partial(_Handler, files=files))
+    server = ThreadingHTTPServer((address, port), partial(_Handler, files=files))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)

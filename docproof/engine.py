@@ -52,6 +52,9 @@ HOSTNAME = "docker-host"
 RUN_DIR = Path(f"/run/docproof{_suffix}")
 STATE_DIR = Path(os.environ.get("DOCPROOF_STATE_DIR", "/var/lib/docproof"))
 DATA_ROOT = STATE_DIR / f"docker{_suffix}"
+# /root on the machine: a folder on the host's disk, so a page's files sit on the kind of
+# filesystem a reader's home is on (a tmpfs lists folders with other sizes).
+HOME_DIR = STATE_DIR / f"home{_suffix}"
 # The daemon listens on /var/run/docker.sock inside its machine, and here for the harness.
 SOCKET = STATE_DIR / f"api{_suffix}" / "docker.sock"
 REGISTRY_PORT = 5999
@@ -106,7 +109,10 @@ class Engine:
         if pid is None:
             raise EngineError("the suite's engine is not running (start it with `make engine-up`)")
         where = str(cwd or os.getcwd())
-        return ["nsenter", f"--target={pid}", "--net", "--mount", "--uts", "--pid", f"--wd={where}", "--", *argv]
+        # `env --chdir`, not nsenter's --wd: --wd opens the folder before entering the machine's
+        # mount namespace, and the page's folder exists only in there.
+        return ["nsenter", f"--target={pid}", "--net", "--mount", "--uts", "--pid", "--",
+                "env", f"--chdir={where}", *argv]
 
     def docker(self, *args: str, cwd: Path | str | None = None) -> list[str]:
         """argv of a docker CLI command against this engine: on the suite's machine, the bundle's
@@ -119,10 +125,12 @@ class Engine:
                if k not in ("DOCKER_HOST", "DOCKER_CONTEXT")}
         return {**env, **self.shell_env()}
 
-    def fresh_home(self) -> None:
-        """An empty /root on the engine's machine for the next page (`docker login` writes there)."""
-        subprocess.run(self.in_namespace(["sh", "-c", "umount -l /root; mount -t tmpfs -o mode=700 tmpfs /root"], cwd="/"),
-                       check=True, capture_output=True)
+    def fresh_home(self, folder: Path | None = None) -> None:
+        """An empty /root on the engine's machine (`docker login` writes there), with `folder`
+        (a path under /root) made in it if given: the page's starting folder."""
+        empty_home()
+        if folder is not None:
+            (HOME_DIR / folder.relative_to("/root")).mkdir(parents=True)
 
     def shell_env(self) -> dict[str, str]:
         """What a page's shell needs to reach this engine: nothing on the suite's own machine,
@@ -218,7 +226,7 @@ def _wait(what: str, ready, seconds: float, log: Path) -> None:
     raise EngineError(f"{what} did not come up within {seconds:.0f}s; last lines of {log}:\n" + "\n".join(tail))
 
 
-def _registry_answers() -> bool:
+def registry_answers() -> bool:
     try:
         with urllib.request.urlopen(f"http://{REGISTRY_ADDR}/v2/", timeout=1) as response:
             return response.status == 200
@@ -227,7 +235,7 @@ def _registry_answers() -> bool:
 
 
 def _start_registry() -> None:
-    if pid_from_file(RUN_DIR / "registry.pid") and _registry_answers():
+    if pid_from_file(RUN_DIR / "registry.pid") and registry_answers():
         return
     storage = STATE_DIR / "registry"
     storage.mkdir(parents=True, exist_ok=True)
@@ -244,7 +252,7 @@ def _start_registry() -> None:
         stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     (RUN_DIR / "registry.pid").write_text(str(process.pid))
-    _wait("the catalog registry", _registry_answers, 20, log)
+    _wait("the catalog registry", registry_answers, 20, log)
 
 
 def daemon_config() -> dict:
@@ -271,7 +279,7 @@ def _machine_script(bundle: Path, etc: Path) -> str:
         *( [f"mount --bind {bundle}/usr/bin/docker {local_docker}"] if local_docker.exists() else [] ),
         f"mount -t overlay overlay -o lowerdir={etc}:/etc /etc",
         f"mount --bind {DATA_ROOT} /var/lib/docker",
-        "mount -t tmpfs -o mode=700 tmpfs /root",  # pages' HOME: the host's /root is not theirs
+        f"mount --bind {HOME_DIR} /root",  # pages' HOME: the host's /root is not theirs
         "mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run",  # /var/run/docker.sock is ours alone
         "mkdir -p /run/lock",
         f"hostname {HOSTNAME}",
@@ -291,23 +299,21 @@ def _site_host(etc: Path) -> None:
     from the suite (docproof.downloads) as a reader fetches them from the site."""
     from docproof import downloads
 
-    site = downloads.host()
-    if not SITE_CERT.exists():
-        _run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-             "-subj", f"/CN={site}", "-addext", f"subjectAltName=DNS:{site}",
-             "-keyout", str(SITE_KEY), "-out", str(SITE_CERT))
-    (etc / "hosts").write_text(Path("/etc/hosts").read_text() + f"{HOST_IP}\t{site}\n")
+    try:
+        downloads.make_certificate(SITE_CERT, SITE_KEY)
+    except OSError as error:
+        raise EngineError(str(error)) from error
+    (etc / "hosts").write_text(Path("/etc/hosts").read_text() + f"{HOST_IP}\t{downloads.host()}\n")
     certs = etc / "ssl" / "certs"
     certs.mkdir(parents=True, exist_ok=True)
-    bundle = Path("/etc/ssl/certs/ca-certificates.crt")
-    (certs / "ca-certificates.crt").write_text(
-        (bundle.read_text() if bundle.exists() else "") + SITE_CERT.read_text())
+    (certs / "ca-certificates.crt").write_text(downloads.trusted_bundle(SITE_CERT))
 
 
 def _start_dockerd() -> None:
     # A daemon that stopped answering may still be shutting down.
     _stop_machine(30)
     DATA_ROOT.mkdir(parents=True, exist_ok=True)
+    empty_home()
     SOCKET.parent.mkdir(parents=True, exist_ok=True)
     SOCKET.unlink(missing_ok=True)
     etc = RUN_DIR / "etc"
@@ -416,6 +422,15 @@ def leftover_layers() -> int:
     return sum(sum(1 for _ in d.iterdir()) for d in (blobs, snapshots) if d.is_dir())
 
 
+def empty_home() -> None:
+    HOME_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for entry in HOME_DIR.iterdir():  # the folder itself is the machine's /root: keep it
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
 def restart_empty() -> None:
     """Stops the suite's daemon, deletes its data root and starts it again: a fresh engine."""
     _stop_machine(30)
@@ -484,6 +499,7 @@ def down() -> None:
     _stop(RUN_DIR / "registry.pid", 5)
     _network_down()
     SOCKET.unlink(missing_ok=True)
+    shutil.rmtree(HOME_DIR, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:

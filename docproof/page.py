@@ -33,6 +33,7 @@ class Settings:
     timeout: float  # seconds a command may take unless its directive says otherwise
     update: bool  # rewrite shown outputs from what commands printed
     replay: "Replay | None" = None  # a reader's replay (docproof/replay.py) instead of a proof
+    curl_home: Path | None = None  # on a daemon of the host: where curl finds the site (downloads.curl_home)
 
 
 @dataclass
@@ -61,6 +62,9 @@ def _tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+# Where a page starts on the engine's machine: a folder of the reader's home (/root there).
+READER_FOLDER = Path("/root/docker-guide")
+
 OPEN_RUNS: set["PageRun"] = set()  # closed at session end if pytest skipped their teardown (Ctrl-C)
 
 
@@ -83,10 +87,16 @@ class PageRun:
     rig_notes: dict[int, list[rig.Note]] = field(default_factory=dict)  # block line -> values shown as a reader's
 
     def __post_init__(self) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix="docproof-page-"))
         self.scratch = make_scratch()
-        # An empty folder, as a reader's: a chapter's download command fetches its files.
         (self.scratch / "home").mkdir()
+        # The page starts in an empty folder, as a reader's: a chapter's download command fetches
+        # its files. On the engine's machine that folder is in the page's own /root, so a path
+        # that a command prints (`docker cp`, compose's `config`, a traceback) is one a reader
+        # could have, not the harness's temporary folder.
+        if self.engine.owned:
+            self.workdir = READER_FOLDER
+        else:
+            self.workdir = Path(tempfile.mkdtemp(prefix="docproof-page-"))
         OPEN_RUNS.add(self)
 
     def env(self) -> dict[str, str]:
@@ -99,6 +109,7 @@ class PageRun:
             "TERM": "dumb",
             "LANG": "C.UTF-8",
             "USER": os.environ.get("USER", "root"),
+            **({"CURL_HOME": str(self.settings.curl_home)} if self.settings.curl_home else {}),
         }
 
     def open(self) -> None:
@@ -110,13 +121,16 @@ class PageRun:
             if self.engine == engine_module.OWN_ENGINE and engine_module.leftover_layers():
                 engine_module.restart_empty()
             self.before = isolation.EMPTY
-            self.engine.fresh_home()
+            self.engine.fresh_home(folder=self.workdir)
         else:
             self.before = isolation.snapshot(client)
         self.shell = self.new_shell(self.workdir)
 
     def new_shell(self, cwd: Path) -> PageShell:
-        return PageShell(self.engine.in_namespace([], cwd=cwd), cwd, self.env(), self.scratch)
+        # On the engine's machine `cwd` exists only there: nsenter enters it; the spawning
+        # process starts in the scratch folder, which the host has.
+        host_cwd = self.scratch if self.engine.owned else cwd
+        return PageShell(self.engine.in_namespace([], cwd=cwd), host_cwd, self.env(), self.scratch)
 
     def current_directory(self) -> Path:
         try:
@@ -141,7 +155,10 @@ class PageRun:
         if self.before is not None and self.watch.lost is None and self.engine.answers(timeout=2):
             left = isolation.restore(self.engine.client(), self.before, wipe_build_cache=self.engine.owned)
             problems += [f"{self.path}: left behind and not removable: {p}" for p in left]
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.engine.owned:
+            engine_module.empty_home()
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
         shutil.rmtree(self.scratch, ignore_errors=True)
         return problems
 

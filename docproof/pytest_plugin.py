@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -166,6 +168,20 @@ def docker_engine(request: pytest.FixtureRequest) -> engine_module.Engine:
         engine = engine_module.external_engine(url)
         if not engine.answers(timeout=5):
             pytest.exit(f"docproof: no Docker engine answers at {url}", returncode=3)
+        from docproof import downloads
+
+        # Pages' shells run on this host here: their curl is pointed at a server of ours for the
+        # site's host name (downloads.curl_home), so a chapter's download is this checkout's.
+        folder = Path(tempfile.mkdtemp(prefix="docproof-site-"))
+        request.addfinalizer(lambda: shutil.rmtree(folder, ignore_errors=True))
+        try:
+            downloads.make_certificate(folder / "site.crt", folder / "site.key")
+            server = downloads.serve("127.0.0.1", folder / "site.crt", folder / "site.key", port=0)
+        except OSError as error:
+            pytest.exit(f"docproof: cannot serve the chapters' downloads: {error}", returncode=3)
+        request.addfinalizer(server.shutdown)
+        request.config._docproof_settings.curl_home = downloads.curl_home(
+            folder / "curl", server.server_address[1], folder / "site.crt")
     else:
         try:
             engine_module.claim()
