@@ -24,6 +24,7 @@ class Snapshot:
     volumes: set[str] = field(default_factory=set)
     images: set[str] = field(default_factory=set)
     plugins: set[str] = field(default_factory=set)
+    build_cache: set[str] = field(default_factory=set)
     swarm: bool = False
 
 
@@ -34,11 +35,16 @@ def snapshot(client: docker.DockerClient) -> Snapshot:
         volumes={v.name for v in client.volumes.list()},
         images={i.id for i in client.images.list(all=True)},
         plugins={p.id for p in client.plugins.list()},
+        build_cache=_build_cache(client),
         swarm=_in_swarm(client),
     )
 
 
 EMPTY = Snapshot()
+
+
+def _build_cache(client: docker.DockerClient) -> set[str]:
+    return {record["ID"] for record in client.df().get("BuildCache") or []}
 
 
 def _in_swarm(client: docker.DockerClient) -> bool:
@@ -86,4 +92,20 @@ def restore(client: docker.DockerClient, before: Snapshot, wipe_build_cache: boo
         problems.append(f"images left: {left}")
     if wipe_build_cache:
         attempt("build cache", lambda: client.api.prune_builds(all=True))
+    else:
+        # A later page's build would print CACHED for steps this page built, and the cache keeps
+        # the layers of the images removed above, so a later pull would not download them.
+        # The API prunes by one id per call; a record goes once no newer record uses it.
+        for _ in range(5):
+            new = sorted(_build_cache(client) - before.build_cache)
+            if not new:
+                break
+            for record in new:
+                try:
+                    client.api.prune_builds(filters={"id": record}, all=True)
+                except APIError:
+                    pass
+        left = sorted(_build_cache(client) - before.build_cache)
+        if left:
+            problems.append(f"build cache records left: {left}")
     return problems

@@ -20,7 +20,8 @@ state=/run/docproof-runner-like
 plugins=/usr/local/lib/docker/cli-plugins
 mirror=10.0.2.2:5999
 
-bundle_path() { echo "$bundle/usr/bin:$bundle/usr/sbin:$bundle/usr/libexec/docker:$PATH"; }
+# The pages' docker CLI: the bundle's, ahead of the machine's own in /usr/local/bin.
+bundle_path() { echo "$bundle/usr/bin:$PATH"; }
 
 up() {
   [ -x "$bundle/usr/sbin/dockerd" ] || { echo "runner-like-daemon: no engine bundle in $bundle (run scripts/install-engine.sh)" >&2; exit 1; }
@@ -44,7 +45,12 @@ up() {
   "insecure-registries": ["$mirror"]
 }
 EOF
-  PATH=$(bundle_path) setsid dockerd --config-file "$state/daemon.json" --pidfile "$state/dockerd.pid" \
+  # dockerd in a mount namespace of its own where the bundle covers /usr/bin, /usr/sbin and
+  # /usr/libexec (slave: the host's mounts still reach it), so its processes run from the paths a
+  # runner's packages use (`ps` shows /usr/bin/containerd-shim-runc-v2, /usr/sbin/docker-proxy).
+  setsid unshare --mount --propagation slave -- sh -c "
+    for d in /usr/bin /usr/sbin /usr/libexec; do mount -t overlay overlay -o lowerdir=$bundle\$d:\$d \$d; done
+    exec dockerd --config-file $state/daemon.json --pidfile $state/dockerd.pid" \
     > "$state/dockerd.log" 2>&1 < /dev/null &
   for _ in $(seq 100); do
     if curl -fs --unix-socket /var/run/docker.sock http://d/_ping >/dev/null; then
