@@ -8,6 +8,7 @@ from sybil import Document, Region
 
 from docproof.blocks import PageError, parse_page, split_console
 from docproof.page import evaluate
+from docproof.verdict import check_proves_something
 
 
 class PageParser:
@@ -20,17 +21,7 @@ class PageParser:
         path = Path(document.path)
         shown = path.relative_to(self.root) if path.is_relative_to(self.root) else path
         page = parse_page(shown, document.text, self.root)
-        visible = [b for b in page.blocks if not b.hidden]
-        if not visible and page.no_commands is None:
-            raise PageError(
-                shown, 1,
-                "no runnable block found (console, bash, sh, shell); a page without commands says so with "
-                '`<!-- docproof: no-commands="why" -->`',
-            )
-        if visible and page.no_commands is not None:
-            raise PageError(shown, 1, "the page declares no-commands but has runnable blocks")
-        if visible and all(b.options.skip for b in visible):
-            raise PageError(shown, visible[0].line, "every runnable block of this page is skipped: nothing on it is proven")
+        check_proves_something(page)
         for block in page.blocks:
             if block.kind == "console":
                 commands = split_console(block)  # refuse malformed console blocks at collection

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from docproof.blocks import PageError, parse_page, split_console
 from docproof.page import OPEN_RUNS, EngineWatch, PageRun, Settings
 from docproof.parser import PageParser
 from docproof.replay import Replay
-from docproof.report import Record, client_version
+from docproof.record import Recorder
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -119,7 +120,7 @@ def pytest_configure(config: pytest.Config) -> None:
         parsers=[PageParser(root)], patterns=["*.md"],
         fixtures=["docker_engine", "docproof_settings", "docproof_watch"],
     )
-    config._docproof_record = Record(root / config.getoption("--record"))
+    config._docproof_record = Recorder(root / config.getoption("--record"))
     replay = None
     if config.getoption("--replay"):
         site = root / config.getoption("--replay-site")
@@ -205,11 +206,20 @@ def docker_engine(request: pytest.FixtureRequest) -> engine_module.Engine:
             if error.errno != errno.EADDRINUSE or not os.environ.get(engine_module.CLAIM_ENV):
                 pytest.exit(f"docproof: cannot serve the chapters' downloads: {error}", returncode=3)
     version = engine.client().version()
-    client = client_version(engine.docker("version", "--format", "{{.Client.Version}}"))
+    client = _client_version(engine.docker("version", "--format", "{{.Client.Version}}"))
     # As Docker's packages print them: the record's versions appear on every stamp (docproof/rig.py).
     (server, client), _ = rig.readers_view([version.get("Version", "unknown"), client])
     request.config._docproof_record.versions(server, client)
     return engine
+
+
+def _client_version(argv: list[str]) -> str:
+    """The docker CLI's version, run where pages run it (Engine.docker gives the argv)."""
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        out = ""
+    return out or "unknown"
 
 
 @pytest.fixture(scope="session")

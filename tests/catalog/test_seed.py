@@ -5,10 +5,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
-
 from docproof import catalog, engine as engine_module
+from docproof.catalog import seeding
 
 
 def test_a_warm_seed_takes_seconds_and_leaves_no_image_or_build_cache(docker_engine, docker):
@@ -36,19 +37,15 @@ def test_every_tag_is_known_and_seeded(docker_engine):
 
 
 def _digests(root=None):
-    certs = catalog.host_extra_certificates()
-    digests: dict[str, str] = {}
-    for image in catalog.load(root / "images.yaml" if root else catalog.IMAGES_FILE):
-        parent = digests[image.parent.split(":")[0]] if image.parent else None
-        digests[image.name] = catalog.recipe_digest(image, parent, certs)
-    return digests
+    images = catalog.load(root / "images.yaml" if root else catalog.IMAGES_FILE)
+    return catalog.recipe_digests(images, catalog.host_extra_certificates())
 
 
-def test_a_changed_recipe_changes_that_image_and_what_is_built_from_it(tmp_path, monkeypatch):
+def test_a_changed_recipe_changes_that_image_and_what_is_built_from_it(tmp_path):
     copy = tmp_path / "catalog"
     shutil.copytree(catalog.CATALOG_DIR, copy)
     before = _digests()
-    monkeypatch.setattr(catalog, "CATALOG_DIR", copy)
+    assert all(i.recipe_dir.parent == copy for i in catalog.load(copy / "images.yaml"))
     assert _digests(copy) == before  # the digest depends on content, not on where it lives
     with (copy / "nginx" / "default.conf").open("a") as f:
         f.write("# changed\n")
@@ -66,9 +63,9 @@ def test_host_certificates_exclude_debians_own():
     extra = catalog.host_extra_certificates()
     stock = set()
     for crt in catalog.STOCK_CA_DIR.rglob("*.crt"):
-        stock.update(catalog._pems(crt.read_text()))
+        stock.update(catalog.pem_certificates(crt.read_text()))
     assert not stock & set(extra)
-    bundle = set(catalog._pems(catalog.HOST_CA_BUNDLE.read_text()))
+    bundle = set(catalog.pem_certificates(catalog.HOST_CA_BUNDLE.read_text()))
     assert set(extra) == bundle - stock
 
 
@@ -99,3 +96,57 @@ def test_the_list_command_names_every_tag_with_its_version():
     assert any(line.startswith("nginx:1.30\tversion 1.30.") for line in lines)
     assert any(line.startswith("node:24-slim\tversion 24") for line in lines)
     assert not any("not seeded" in line for line in lines)
+
+
+class _FakeBuilds:
+    """build_with_retry for the level tests: records when each image starts and ends."""
+
+    def __init__(self, failing: set[str] = frozenset()):
+        self.failing, self.events, self.running, self.most = failing, [], 0, 0
+        self.lock = threading.Lock()
+
+    def __call__(self, image, digest, docker, workdir, host_certs):
+        with self.lock:
+            self.events.append(("start", image.name))
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.2)  # long enough for the pool to start all it may
+        with self.lock:
+            self.running -= 1
+            self.events.append(("end", image.name))
+        if image.name in self.failing:
+            raise catalog.CatalogError(f"{image.name}: the mirror flaked")
+        return "1.0"
+
+
+def _levels(monkeypatch, tmp_path, builds, versions):
+    monkeypatch.setattr(seeding, "build_with_retry", builds)
+    images = catalog.load()
+    levels = seeding._Levels(None, {i.name: "sha256:" + "0" * 64 for i in images}, [], tmp_path, versions)
+    levels.build([i for i in images if i.name not in versions])
+    return levels
+
+
+def test_images_build_after_their_parent_in_levels_of_at_most_four(monkeypatch, tmp_path):
+    builds = _FakeBuilds()
+    levels = _levels(monkeypatch, tmp_path, builds, {})
+    assert builds.events[:2] == [("start", "debian"), ("end", "debian")]  # every other image is FROM it
+    assert len(builds.events) == 18 and builds.most == seeding.BUILD_WORKERS
+    assert levels.failures == [] and len(levels.rebuilt) == 9
+
+
+def test_a_failed_parent_leaves_its_children_unbuilt_and_named(monkeypatch, tmp_path):
+    builds = _FakeBuilds(failing={"debian"})
+    levels = _levels(monkeypatch, tmp_path, builds, {})
+    assert builds.events == [("start", "debian"), ("end", "debian")]
+    assert levels.failures[0] == "debian: debian: the mirror flaked"
+    assert levels.failures[1:] == [f"{i.name}: not built, its parent {i.parent} failed"
+                                   for i in catalog.load()[1:]]
+
+
+def test_an_up_to_date_parent_lets_its_children_build_in_the_first_level(monkeypatch, tmp_path):
+    builds = _FakeBuilds(failing={"nginx"})
+    levels = _levels(monkeypatch, tmp_path, builds, {"debian": "13.8"})
+    starts = [name for what, name in builds.events if what == "start"]
+    assert sorted(starts) == sorted(i.name for i in catalog.load()[1:])
+    assert levels.failures == ["nginx: nginx: the mirror flaked"] and len(levels.rebuilt) == 7

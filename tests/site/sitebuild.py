@@ -6,7 +6,6 @@ project's own mkdocs.yml and hook, exactly as `make docs` and the deploy workflo
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from docproof import record
 from docproof.blocks import parse_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +85,7 @@ def blocks_of(root: Path, page: str):
 
 def write_record(path: Path, root: Path, pages: list[str], *, results: dict[int, str] | None = None,
                  reasons: dict[int, str] | None = None, date: str = "2026-11-27") -> Path:
-    """A record in the harness's format for every block of pages: passed unless `results`
+    """A record (docproof/record.py) for every block of pages: passed unless `results`
     (keyed by the block's line) says otherwise; skipped blocks are recorded as skipped."""
     results, reasons = results or {}, reasons or {}
     entries = []
@@ -93,13 +93,12 @@ def write_record(path: Path, root: Path, pages: list[str], *, results: dict[int,
         for block in blocks_of(root, page):
             result = "skipped" if block.options.skip else results.get(block.line, "passed")
             reason = block.options.skip if block.options.skip else reasons.get(block.line)
-            entries.append({
-                "page": page, "line": block.line, "kind": block.kind, "digest": block.digest,
-                "result": result, "reason": reason, "engine": "26.1.5+dfsg1", "client": "28.2.2",
-                "date": date, "duration": 0.25,
-            })
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"version": 1, "blocks": entries}, indent=1))
+            entries.append(record.Entry(
+                page=page, line=block.line, kind=block.kind, digest=block.digest, result=result, reason=reason,
+                engine="26.1.5+dfsg1", client="28.2.2", date=date, duration=0.25,
+            ))
+    path.unlink(missing_ok=True)  # these pages only, nothing kept from an earlier record
+    record.write(path, entries)
     return path
 
 

@@ -188,7 +188,18 @@ def test_the_release_build_fails_on_a_page_without_commands_or_a_reason(sample, 
     page.write_text(page.read_text().replace('<!-- docproof: no-commands="explains how the guide is tested" -->', ""))
     built = sitebuild.build(sample, tmp_path / "out", record=record, release=True)
     assert not built.ok
-    assert "docs/how-this-guide-is-tested.md: no runnable block and no reason" in built.output
+    assert "docs/how-this-guide-is-tested.md:1: no runnable block found" in built.output
+
+
+def test_the_release_build_refuses_a_page_the_harness_refuses_for_proving_nothing(sample, tmp_path):
+    """One rule for both (docproof/verdict.py): a page whose runnable blocks are all skipped."""
+    sitebuild.add_page(sample, "all-skipped.md", (
+        "# All skipped\n\n<!-- docproof: skip=\"needs a second host\" -->\n```console\n$ docker swarm init\n```\n"
+    ), "All skipped")
+    record = sitebuild.write_record(tmp_path / "record.json", sample, sitebuild.chapters(sample))
+    built = sitebuild.build(sample, tmp_path / "out", record=record, release=True)
+    assert not built.ok
+    assert "docs/all-skipped.md:4: every runnable block of this page is skipped: nothing on it is proven" in built.output
 
 
 def test_a_skipped_block_needs_no_record_even_in_release(sample, tmp_path):
@@ -206,7 +217,7 @@ def test_a_malformed_record_fails_the_build_instead_of_being_ignored(sample, tmp
     record.write_text(json.dumps({"version": 1, "blocks": [{"page": PAGE, "digest": "abc", "result": "ok"}]}))
     built = sitebuild.build(sample, tmp_path / "out", record=record)
     assert not built.ok
-    assert "result 'ok'" in built.output
+    assert "record.json: entry 1: result 'ok' is not one of passed, failed, skipped" in built.output
 
 
 def test_a_page_the_harness_refuses_fails_the_strict_build(sample, tmp_path):
