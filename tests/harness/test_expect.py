@@ -1,7 +1,6 @@
 """Shown output against printed output: what must match and what must not."""
 
 from docproof import expect
-from docproof.terminal import render
 
 
 def test_identical_output_matches():
@@ -64,42 +63,8 @@ def test_update_keeps_shown_lines_whose_wildcards_still_match():
     assert expect.updated(["same"], "same", {}) == ["same"]
 
 
-def test_terminal_output_is_cleaned_like_a_reader_sees_it():
-    raw = "\x1b[?2004hroot@x:/# ls\x1b[?2004l\r\r\nbin\r\n 50%\r100%\r\n\x1b[1mbold\x1b[0m\r\n"
-    assert render(raw) == "root@x:/# ls\nbin\n100%\nbold"
-
-
-def test_a_shorter_rewrite_leaves_what_a_terminal_would_leave():
-    assert render("downloading 100 files\rdone\r\n") == "doneloading 100 files"
-
-
-def test_pull_progress_redrawn_with_cursor_moves_shows_the_final_state():
-    raw = (
-        "1.37: Pulling from library/busybox\r\n"
-        "a1b2: Pulling fs layer \r\n"
-        "c3d4: Pulling fs layer \r\n"
-        "\x1b[2A\x1b[2K\ra1b2: Pull complete \r\x1b[2B"
-        "\x1b[1A\x1b[2K\rc3d4: Pull complete \r\x1b[1B"
-        "Digest: sha256:ffff\r\n"
-    )
-    assert render(raw) == (
-        "1.37: Pulling from library/busybox\na1b2: Pull complete\nc3d4: Pull complete\nDigest: sha256:ffff"
-    )
-
-
 def test_a_capture_takes_the_whole_word_even_when_a_wildcard_follows():
     found = expect.match(["sha256:{id}..."], "sha256:abcdef")
     assert found.ok and found.captures == {"id": "abcdef"}
     assert expect.match(["root@{host}:/# ls"], "root@3f2a:/# ls").captures == {"host": "3f2a"}
     assert expect.fill(["sha256:{id}... x"], "sha256:abcdef x") == ["sha256:abcdef x"]
-
-
-def test_a_full_screen_redraw_like_docker_stats_shows_only_the_last_frame():
-    # What CLI 28's `docker stats` writes on a terminal: home, the table, erase the rest; again.
-    frame = "\x1b[HNAME   CPU %\x1b[K\nweb    {cpu}\x1b[K\n \x1b[K\n\x1b[J"
-    raw = "\x1b[HNAME   CPU %\nweb    0.00%\n" + frame.format(cpu="1.50%") + frame.format(cpu="0.25%")
-    assert render(raw) == "NAME   CPU %\nweb    0.25%"
-
-
-def test_erasing_the_whole_display_keeps_nothing_of_what_was_drawn_before():
-    assert render("old line\r\nold line 2\r\n\x1b[2J\x1b[1;1Hnew\r\n") == "new"
