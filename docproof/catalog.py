@@ -174,7 +174,7 @@ def recipe_digest(image: Image, parent_digest: str | None, host_certs: list[str]
 # --- the registry -------------------------------------------------------------------------
 
 def _registry() -> str:
-    return engine_module.REGISTRY_ADDR
+    return engine_module.own_engine().slot.registry_addr
 
 
 def _get(url: str, accept: str | None = None, timeout: float = 10) -> bytes | None:
@@ -535,7 +535,7 @@ def missing_image_message(image: str, path: str, line: int) -> str:
 # --- command line -------------------------------------------------------------------------
 
 def _list() -> int:
-    registry_up = engine_module.registry_answers()
+    registry_up = engine_module.own_engine().machine.registry_answers()
     for image in load():
         config = pushed_config(image.name, image.static_tags[0]) if registry_up else None
         version = _labels(config).get(VERSION_LABEL)
@@ -553,9 +553,10 @@ def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "list"
     try:
         if command == "seed":
-            engine_module.claim()  # seeding empties the engine afterwards: not under a running page
-            engine_module.up()
-            seed(engine_module.OWN_ENGINE, rebuild="--rebuild" in argv[2:])
+            engine = engine_module.own_engine()
+            engine.claim()  # seeding empties the engine afterwards: not under a running page
+            engine.up()
+            seed(engine, rebuild="--rebuild" in argv[2:])
         elif command == "list":
             return _list()
         else:

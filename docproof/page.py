@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from docproof import engine as engine_module
 from docproof import expect, isolation, rig
 from docproof.blocks import Block, Command, split_console
 from docproof.engine import Engine
@@ -118,8 +117,8 @@ class PageRun:
             problems = isolation.restore(client, isolation.EMPTY, wipe_build_cache=True)
             if problems:
                 raise BlockFailure("could not empty the suite's engine before the page: " + "; ".join(problems))
-            if self.engine == engine_module.OWN_ENGINE and engine_module.leftover_layers():
-                engine_module.restart_empty()
+            if self.engine.leftover_layers():
+                self.engine.restart_empty()
             self.before = isolation.EMPTY
             self.engine.fresh_home(folder=self.workdir)
         else:
@@ -156,7 +155,7 @@ class PageRun:
             left = isolation.restore(self.engine.client(), self.before, wipe_build_cache=self.engine.owned)
             problems += [f"{self.path}: left behind and not removable: {p}" for p in left]
         if self.engine.owned:
-            engine_module.empty_home()
+            self.engine.empty_home()
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
         shutil.rmtree(self.scratch, ignore_errors=True)

@@ -184,21 +184,21 @@ def docker_engine(request: pytest.FixtureRequest) -> engine_module.Engine:
             folder / "curl", server.server_address[1], folder / "site.crt")
     else:
         try:
-            engine_module.claim()
-            started = engine_module.up()
+            engine = engine_module.own_engine()
+            engine.claim()
+            started = engine.up()
         except engine_module.EngineError as error:
             pytest.exit(f"docproof: {error}", returncode=3)
         if started:
-            request.addfinalizer(engine_module.down)
+            request.addfinalizer(engine.down)
             request.addfinalizer(_close_open_pages)  # finalizers run last-in first-out
-        engine = engine_module.OWN_ENGINE
         from docproof import catalog, downloads
 
         catalog.seed(engine)
         # Pages fetch their chapter's files from the site's address; on the engine's machine
-        # that address is this server (engine._site_host).
+        # that address is this server (Machine._site_host).
         try:
-            server = downloads.serve(engine_module.HOST_IP, engine_module.SITE_CERT, engine_module.SITE_KEY)
+            server = downloads.serve(engine.slot.host_ip, engine.slot.site_cert, engine.slot.site_key)
             request.addfinalizer(server.shutdown)
         except OSError as error:
             # The run holding the engine's claim (our parent: engine.claim) serves them already.

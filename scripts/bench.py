@@ -113,9 +113,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     page = args.page.resolve()
-    engine_module.claim()
-    started = engine_module.up()
-    engine = engine_module.OWN_ENGINE
+    engine = engine_module.own_engine()
+    engine.claim()
+    started = engine.up()
     try:
         from docproof import catalog
 
@@ -131,7 +131,7 @@ def main() -> None:
         fresh_engine(engine)
     finally:
         if started:
-            engine_module.down()
+            engine.down()
     ratio = min(harness) / min(plain)
     print(f"{page.relative_to(ROOT)}: best plain {min(plain):.2f}s, best harness {min(harness):.2f}s, "
           f"ratio {ratio:.3f} (harness adds {100 * (ratio - 1):+.1f}%)")
