@@ -15,8 +15,8 @@ from sybil.integration.pytest import SybilFile, SybilItem
 
 from docproof import engine as engine_module
 from docproof import expect, rig
-from docproof.blocks import PageError, parse_page, split_console
-from docproof.page import OPEN_RUNS, EngineWatch, PageRun, Settings
+from docproof.blocks import PageError
+from docproof.page import OPEN_RUNS, EngineWatch, PageRun, Rewrite, Settings
 from docproof.parser import PageParser
 from docproof.replay import Replay
 from docproof.report import Record, client_version
@@ -87,29 +87,19 @@ class PageFile(SybilFile):
             if run is None:
                 continue
             problems = run.close()
-            if run.settings.update and run.updates:
-                _rewrite(Path(document.path), run.updates, run.settings.root)
+            if run.settings.update and run.rewrites:
+                _rewrite(Path(document.path), run.rewrites)
             if problems:
                 raise AssertionError("\n".join(problems))
 
 
-def _rewrite(path: Path, updates: dict[int, list[str]], root: Path) -> None:
+def _rewrite(path: Path, rewrites: list[Rewrite]) -> None:
     """Replaces the output shown under each updated `$ ` line, keeping the fence's indentation."""
-    text = path.read_text()
-    page = parse_page(path, text, root)
-    lines = text.split("\n")
-    edits = []
-    for block in page.blocks:
-        if block.kind != "console":
-            continue
-        prefix_line = lines[block.line - 1]
-        prefix = prefix_line[: len(prefix_line) - len(prefix_line.lstrip())]
-        for command in split_console(block):
-            if command.line in updates:
-                first = command.output_line - 1
-                edits.append((first, first + len(command.expected), [prefix + l if l else l for l in updates[command.line]]))
-    for first, end, new in sorted(edits, reverse=True):
-        lines[first:end] = new
+    lines = path.read_text().split("\n")
+    for rewrite in sorted(rewrites, key=lambda r: r.first, reverse=True):
+        fence = lines[rewrite.fence_line - 1]
+        prefix = fence[: len(fence) - len(fence.lstrip())]
+        lines[rewrite.first:rewrite.end] = [prefix + line if line else line for line in rewrite.lines]
     path.write_text("\n".join(lines))
 
 
@@ -241,8 +231,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         else:
             result = "passed"
         run = item.example.namespace.get("page_run")
-        shown = run.shown.get(block.line) if run and result == "passed" and block.kind == "console" else None
-        notes = run.rig_notes.get(block.line) if shown else None
+        shown, notes = run.proven(block) if run and result == "passed" and block.kind == "console" else (None, None)
         item.config._docproof_record.add(block, result, reason, report.duration, shown, notes)
     return report
 

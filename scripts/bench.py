@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from docproof import engine as engine_module  # noqa: E402
 from docproof import isolation  # noqa: E402
 from docproof.blocks import parse_page, split_console  # noqa: E402
-from docproof.page import _replies  # noqa: E402
+from docproof.runners import typed_replies  # noqa: E402
 
 
 def _stream(command: str, until: str | None, seconds: float | None) -> str:
@@ -63,7 +63,7 @@ def plain_script(page_path: Path) -> str:
             elif last and (options.stream_until or options.stream_for):
                 parts.append(_stream(text, options.stream_until, options.stream_for))
             elif options.prompt and commands:
-                typed = "\n".join(reply for _, reply in _replies(commands[index], options.prompt))
+                typed = "\n".join(reply for _, reply in typed_replies(commands[index], options.prompt))
                 parts.append(f"printf '%s\\n' {shlex.quote(typed)} | {text.replace(' -it ', ' -i ')}")
             elif options.exit and last:
                 parts.append(f"{text} || test $? -eq {options.exit}")
