@@ -44,12 +44,20 @@ INCLUDE = re.compile(r'^[ \t]*-{1,}8<-{1,}[ \t]+"(?P<path>[^"]+)"[ \t]*$', re.MU
 INFO = re.compile(r"^[ \t]*(?:\{[ \t]*\.(?P<braced>[\w+-]+)(?P<braced_attrs>[^}]*)\}|(?P<language>[\w+-]*)(?P<attrs>.*))$")
 
 
-class PageError(Exception):
-    """A page the harness refuses: the message starts with file:line."""
+class AtLine(Exception):
+    """A problem at a line of a page: the text starts with file:line."""
 
     def __init__(self, path: str | Path, line: int, message: str) -> None:
         super().__init__(f"{path}:{line}: {message}")
         self.path, self.line, self.message = str(path), line, message
+
+
+class PageError(AtLine):
+    """A page the harness refuses."""
+
+
+class BlockFailure(AtLine):
+    """A block that ran and did not do what the page says."""
 
 
 @dataclass

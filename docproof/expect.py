@@ -13,6 +13,7 @@ Everything else must be exactly what the command printed, except trailing spaces
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -28,24 +29,51 @@ def _normalize(lines: list[str]) -> list[str]:
     return lines
 
 
-def _line_pattern(line: str, known: dict[str, str], new: list[str]) -> str:
-    parts, position = [], 0
-    for token in TOKEN.finditer(line):
-        parts.append(re.escape(line[position:token.start()]))
-        if token.group() == ELLIPSIS:
-            parts.append(r"[^\n]*?")
-        else:
-            name = token.group()[1:-1]
-            if name in known:
-                parts.append(re.escape(known[name]))
-            elif name in new:
-                parts.append(f"(?P={name})")
+class _Pattern:
+    """The one compiler of shown output into a regular expression.
+
+    Every wildcard becomes a numbered group (`t0`, `t1`, ... in page order), so `fill` can put
+    back what matched it; `{name}` also becomes the named group `name` the first time it occurs
+    and a back-reference after that, unless `known` (captures from earlier commands) gives it."""
+
+    def __init__(self, known: dict[str, str] | None = None) -> None:
+        self.known = dict(known or {})
+        self.new: list[str] = []
+        self.tokens = 0
+
+    def line(self, text: str, capture: bool = True) -> str:
+        parts, position = [], 0
+        for token in TOKEN.finditer(text):
+            parts.append(re.escape(text[position:token.start()]))
+            name = None if token.group() == ELLIPSIS else token.group()[1:-1]
+            if name is None:
+                inner = r"[^\n]*?"
+            elif not capture:
+                inner = r"\S+"
+            elif name in self.known:
+                inner = re.escape(self.known[name])
+            elif name in self.new:
+                inner = f"(?P={name})"
             else:
-                new.append(name)
-                parts.append(rf"(?P<{name}>[^\s]+)")
-        position = token.end()
-    parts.append(re.escape(line[position:]))
-    return "".join(parts)
+                self.new.append(name)
+                inner = rf"(?P<{name}>\S+)"
+            if capture:
+                parts.append(f"(?P<t{self.tokens}>{inner})")
+                self.tokens += 1
+            else:
+                parts.append(f"(?:{inner})")
+            position = token.end()
+        parts.append(re.escape(text[position:]))
+        return "".join(parts)
+
+    def lines(self, expected: list[str]) -> str:
+        # A line of only `...` stands for any number of lines, none included.
+        return "".join(r"(?:[^\n]*\n)*?" if line.strip() == ELLIPSIS else self.line(line) + r"\n"
+                       for line in expected)
+
+
+def _joined(actual: str) -> str:
+    return "".join(line + "\n" for line in (_normalize(actual.split("\n")) if actual else []))
 
 
 @dataclass
@@ -56,18 +84,11 @@ class Match:
 
 def match(expected: list[str], actual: str, known: dict[str, str] | None = None) -> Match:
     """Does the actual output fit the shown output? Returns the new captures when it does."""
-    known = known or {}
-    expected = _normalize(expected)
-    actual_lines = _normalize(actual.split("\n")) if actual else []
-    new: list[str] = []
-    pattern = "".join(
-        r"(?:[^\n]*\n)*?" if line.strip() == ELLIPSIS else _line_pattern(line, known, new) + r"\n"
-        for line in expected
-    )
-    found = re.fullmatch(pattern, "".join(line + "\n" for line in actual_lines))
+    pattern = _Pattern(known)
+    found = re.fullmatch(pattern.lines(_normalize(expected)), _joined(actual))
     if not found:
         return Match(False)
-    return Match(True, {name: found.group(name) for name in new})
+    return Match(True, {name: found.group(name) for name in pattern.new})
 
 
 def fill(expected: list[str], actual: str, known: dict[str, str] | None = None) -> list[str] | None:
@@ -75,38 +96,13 @@ def fill(expected: list[str], actual: str, known: dict[str, str] | None = None) 
 
     Lines of only `...` stay: they stand for output the author chose to leave out. The site shows
     readers these filled lines, so they read real IDs and sizes instead of placeholders."""
-    known = dict(known or {})
     expected = _normalize(expected)
-    actual_lines = _normalize(actual.split("\n")) if actual else []
-    pieces, slots, seen = [], [], set(known)
-    for index, line in enumerate(expected):
-        if line.strip() == ELLIPSIS:
-            pieces.append(r"(?:[^\n]*\n)*?")
-            continue
-        parts, position = [], 0
-        for token in TOKEN.finditer(line):
-            parts.append(re.escape(line[position:token.start()]))
-            group = f"s{len(slots)}"
-            slots.append(group)
-            name = token.group()[1:-1] if token.group() != ELLIPSIS else None
-            if name and name in known:
-                parts.append(f"(?P<{group}>{re.escape(known[name])})")
-            elif name and name in seen:
-                parts.append(f"(?P<{group}>(?P={name}))")
-            elif name:
-                seen.add(name)
-                parts.append(f"(?P<{group}>(?P<{name}>[^\\s]+))")
-            else:
-                parts.append(f"(?P<{group}>[^\\n]*?)")
-            position = token.end()
-        parts.append(re.escape(line[position:]))
-        pieces.append("".join(parts) + r"\n")
-    found = re.fullmatch("".join(pieces), "".join(line + "\n" for line in actual_lines))
+    found = re.fullmatch(_Pattern(known).lines(expected), _joined(actual))
     if not found:
         return None
-    slot = iter(slots)
+    token = itertools.count()
     return [
-        line if line.strip() == ELLIPSIS else TOKEN.sub(lambda _: found.group(next(slot)), line)
+        line if line.strip() == ELLIPSIS else TOKEN.sub(lambda _: found.group(f"t{next(token)}"), line)
         for line in expected
     ]
 
@@ -114,7 +110,12 @@ def fill(expected: list[str], actual: str, known: dict[str, str] | None = None) 
 def line_matches(expected_line: str, actual_line: str, known: dict[str, str]) -> bool:
     if expected_line.strip() == ELLIPSIS:
         return True
-    return re.fullmatch(_line_pattern(expected_line.rstrip(), dict(known), []), actual_line.rstrip()) is not None
+    return re.fullmatch(_Pattern(known).line(expected_line.rstrip()), actual_line.rstrip()) is not None
+
+
+def prompt_pattern(prompt: str) -> str:
+    """An interactive program's prompt as shown (`mysql> `, `...# `), as a regular expression."""
+    return _Pattern().line(prompt, capture=False)
 
 
 def diff(expected: list[str], actual: str) -> str:

@@ -1,28 +1,25 @@
 """Running a page: its blocks in order in one shell, checked, and everything removed afterwards.
 
 This module holds Sybil's evaluator (`evaluate`) and the per-page state it keeps in the
-document's namespace (`PageRun`).
+document's namespace (`PageRun`); docproof/runners.py runs each block.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from docproof import engine as engine_module
-from docproof import expect, isolation, rig
-from docproof.blocks import Block, Command, split_console
+from docproof import isolation, rig
+from docproof.blocks import Block, BlockFailure, Command
 from docproof.engine import Engine
-from docproof.replay import Difference, Replay
-from docproof.session import PageShell, Result, ShellGone, make_scratch
+from docproof.replay import Replay
+from docproof.runners import BlockRunner, indent, tail
+from docproof.session import PageShell, ShellGone, make_scratch
 
 
 @dataclass
@@ -43,23 +40,22 @@ class EngineWatch:
     engine: Engine
     lost: str | None = None
 
-    def check(self) -> None:
+    def check(self, block: Block) -> None:
         if self.lost is None and not self.engine.answers(timeout=2):
             self.lost = f"the Docker engine at {self.engine.docker_host} stopped answering"
         if self.lost:
-            raise BlockFailure(f"{self.lost}; not running this block (start it again with `make engine-up`)")
+            raise BlockFailure(block.path, block.line,
+                               f"{self.lost}; not running this block (start it again with `make engine-up`)")
 
 
-class BlockFailure(Exception):
-    pass
+@dataclass
+class Rewrite:
+    """Update mode: the shown output of one command, to be replaced by `lines`."""
 
-
-def _indent(text: str, prefix: str = "    ") -> str:
-    return "\n".join(prefix + line for line in text.splitlines()) if text else prefix + "(no output)"
-
-
-def _tail(text: str, lines: int = 15) -> str:
-    return "\n".join(text.splitlines()[-lines:])
+    fence_line: int  # the block's opening fence: its indentation is the output's
+    first: int  # index in the page's lines of the first shown output line
+    end: int  # index after the last
+    lines: list[str]
 
 
 # Where a page starts on the engine's machine: a folder of the reader's home (/root there).
@@ -82,9 +78,9 @@ class PageRun:
     background: list[PageShell] = field(default_factory=list)
     cleanups: list[Block] = field(default_factory=list)
     first_failure: str | None = None
-    updates: dict[int, list[str]] = field(default_factory=dict)  # page line of a `$ ` -> new output
-    shown: dict[int, list[list[str]]] = field(default_factory=dict)  # block line -> filled outputs
-    rig_notes: dict[int, list[rig.Note]] = field(default_factory=dict)  # block line -> values shown as a reader's
+    rewrites: list[Rewrite] = field(default_factory=list)  # update mode: outputs to rewrite on the page
+    _shown: dict[int, list[list[str] | None]] = field(default_factory=dict)  # block line -> filled outputs
+    _rig_notes: dict[int, list[rig.Note]] = field(default_factory=dict)  # block line -> values shown as a reader's
 
     def __post_init__(self) -> None:
         self.scratch = make_scratch()
@@ -112,14 +108,30 @@ class PageRun:
             **({"CURL_HOME": str(self.settings.curl_home)} if self.settings.curl_home else {}),
         }
 
-    def open(self) -> None:
+    def prove(self, block: Block, filled: list[str] | None, notes: list[rig.Note]) -> None:
+        """A command of a console block matched: `filled` is its output as readers see it."""
+        self._shown.setdefault(block.line, []).append(filled)
+        known = self._rig_notes.setdefault(block.line, [])
+        known += [note for note in notes if note not in known]
+
+    def proven(self, block: Block) -> tuple[list[list[str] | None] | None, list[rig.Note] | None]:
+        """What the record keeps of a passed console block: its filled outputs and rig notes."""
+        shown = self._shown.get(block.line)
+        return shown, (self._rig_notes.get(block.line) if shown else None)
+
+    def rewrite(self, block: Block, command: Command, lines: list[str]) -> None:
+        first = command.output_line - 1
+        self.rewrites.append(Rewrite(block.line, first, first + len(command.expected), lines))
+
+    def open(self, block: Block) -> None:
         client = self.engine.client()
         if self.engine.owned:
             problems = isolation.restore(client, isolation.EMPTY, wipe_build_cache=True)
             if problems:
-                raise BlockFailure("could not empty the suite's engine before the page: " + "; ".join(problems))
-            if self.engine == engine_module.OWN_ENGINE and engine_module.leftover_layers():
-                engine_module.restart_empty()
+                raise BlockFailure(block.path, block.line,
+                                   "could not empty the suite's engine before the page: " + "; ".join(problems))
+            if self.engine.leftover_layers():
+                self.engine.restart_empty()
             self.before = isolation.EMPTY
             self.engine.fresh_home(folder=self.workdir)
         else:
@@ -147,7 +159,7 @@ class PageRun:
                 self.shell = self.new_shell(self.workdir)
             result = self.shell.run(block.source, self.settings.timeout)
             if result.status != 0 or result.failed is not None:
-                problems.append(f"{block.path}:{block.line}: cleanup block failed:\n{_indent(_tail(result.output))}")
+                problems.append(f"{block.path}:{block.line}: cleanup block failed:\n{indent(tail(result.output))}")
         for shell in self.background:
             shell.child.sendintr()
         for shell in [*self.background, *([self.shell] if self.shell else [])]:
@@ -156,7 +168,7 @@ class PageRun:
             left = isolation.restore(self.engine.client(), self.before, wipe_build_cache=self.engine.owned)
             problems += [f"{self.path}: left behind and not removable: {p}" for p in left]
         if self.engine.owned:
-            engine_module.empty_home()
+            self.engine.empty_home()
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
         shutil.rmtree(self.scratch, ignore_errors=True)
@@ -180,208 +192,20 @@ def evaluate(example) -> str | None:
     if run.first_failure:
         pytest.skip(f"an earlier block failed ({run.first_failure}); the page stops there")
     try:
-        run.watch.check()
+        run.watch.check(block)
         if run.shell is None:
-            run.open()
+            run.open(block)
         if not run.shell.alive:
-            raise BlockFailure("the page's shell is gone (an earlier command ran `exit`, or was killed)")
-        if replay is not None:
-            _as_a_reader(replay, block)
-        if block.kind == "cleanup":
-            run.cleanups.append(block)
-        elif block.options.background:
-            _start_background(run, block)
-        elif block.kind == "console":
-            _run_console(run, block)
-        elif block.options.within:
-            _run_check_within(run, block)
-        else:
-            _run_script(run, block)
+            raise BlockFailure(block.path, block.line,
+                               "the page's shell is gone (an earlier command ran `exit`, or was killed)")
+        BlockRunner(run, block)()
     except (BlockFailure, ShellGone) as failure:
         run.first_failure = f"{block.path}:{block.line}"
-        if not isinstance(failure, ShellGone):
-            try:
-                run.watch.check()
-            except BlockFailure as lost:
-                return f"{block.path}:{block.line}: {lost}"
+        if isinstance(failure, ShellGone):
+            return f"{block.path}:{block.line}: {failure}"
+        try:
+            run.watch.check(block)  # a failure because the engine died says so
+        except BlockFailure as lost:
+            return str(lost)
         return str(failure)
     return None
-
-
-UNREACHABLE = re.compile(
-    r"registry-1\.docker\.io|pull access denied|manifest unknown|not found: manifest|failed to resolve reference"
-)
-IMAGE_IN_ERROR = re.compile(
-    r"Unable to find image '(?P<a>[^']+)' locally|source metadata for (?P<b>[^\s:]+(?::[\w][\w.-]*)?)"
-    r"|pull access denied for (?P<c>[^\s,]+)|failed to resolve reference \"(?:docker\.io/library/)?(?P<d>[^\"]+)\""
-)
-
-
-def _as_a_reader(replay: Replay, block: Block) -> None:
-    """Before a block of a replay: the reader's pause, and the copy button must give what runs."""
-    time.sleep(replay.pause)
-    runs = "\n".join(c.text for c in split_console(block)) if block.kind == "console" else block.source
-    copied = replay.copy_text(block.path, block.digest)
-    if copied is not None and copied.rstrip("\n") != runs.rstrip("\n"):
-        diff = "\n".join(difflib.unified_diff(runs.rstrip("\n").split("\n"), copied.split("\n"),
-                                             "run by the suite", "copied from the site", lineterm=""))
-        raise BlockFailure(f"{block.path}:{block.line}: the copy button gives other commands than the page runs\n{diff}")
-    replay.commands += len(split_console(block)) if block.kind == "console" else 1
-
-
-def _missing_image_hint(run: PageRun, path: str, line: int, command: str, output: str) -> str:
-    """When a command failed because an image could not be pulled, say how to provide it."""
-    if not run.engine.owned or not UNREACHABLE.search(output):
-        return ""
-    found = IMAGE_IN_ERROR.search(output)
-    image = next((g for g in found.groups() if g), None) if found else None
-    if image is None and re.match(r"\s*docker (image )?pull ", command):
-        image = command.split()[-1]
-    if image is None:
-        return ""
-    from docproof import catalog
-
-    return "\n" + catalog.missing_image_message(image, path, line)
-
-
-def _timeout(run: PageRun, block: Block) -> float:
-    return block.options.timeout or run.settings.timeout
-
-
-def _timed_out(block: Block, line: int, command: str, seconds: float, result: Result) -> BlockFailure:
-    return BlockFailure(
-        f"{block.path}:{line}: timed out after {seconds:g}s and was killed (raise it with "
-        f"`<!-- docproof: timeout=SECONDS -->`)\n  $ {command}\nlast output:\n{_indent(_tail(result.output))}"
-    )
-
-
-def _run_script(run: PageRun, block: Block) -> None:
-    timeout = _timeout(run, block)
-    result = run.shell.run(
-        block.source, timeout, stream_until=block.options.stream_until, stream_for=block.options.stream_for
-    )
-    first = block.source.strip().splitlines()[0] if block.source.strip() else ""
-    if result.timed_out:
-        raise _timed_out(block, block.source_line, first, timeout, result)
-    if result.interrupted:
-        return
-    expected = block.options.exit or 0
-    if expected == 0 and result.failed is not None:
-        at, status = result.failed
-        line = block.source_line + at - 1
-        text = block.source.splitlines()[at - 1] if at <= len(block.source.splitlines()) else ""
-        raise BlockFailure(
-            f"{block.path}:{line}: command failed\n  {text}\nexit status {status}; "
-            f"last output:\n{_indent(_tail(result.output))}"
-            + _missing_image_hint(run, block.path, line, text, result.output)
-        )
-    if result.status != expected:
-        raise BlockFailure(
-            f"{block.path}:{block.line}: {block.kind} block ended with exit status {result.status}, "
-            f"expected {expected}\nlast output:\n{_indent(_tail(result.output))}"
-        )
-
-
-def _run_check_within(run: PageRun, block: Block) -> None:
-    """A check retried until it holds: the one way a page waits for a server, a health state or a
-    rebuild. When time runs out it fails with its last output, file, line and the time waited."""
-    within = block.options.within
-    began = time.monotonic()
-    tries = 0
-    while True:
-        tries += 1
-        left = within - (time.monotonic() - began)
-        result = run.shell.run(block.source, max(left, 1.0))
-        if not result.timed_out and result.status == 0 and result.failed is None:
-            return
-        waited = time.monotonic() - began
-        if waited >= within:
-            if result.timed_out:
-                how = "the last try was still running and was killed"
-            elif result.failed is not None:
-                at, status = result.failed
-                text = block.source.splitlines()[at - 1] if at <= len(block.source.splitlines()) else ""
-                how = f"the last try failed at line {block.source_line + at - 1} with exit status {status}: {text.strip()}"
-            else:
-                how = f"the last try ended with exit status {result.status}"
-            raise BlockFailure(
-                f"{block.path}:{block.line}: check did not hold within {within:g}s "
-                f"(waited {waited:.1f}s, {tries} tries); {how}\nlast output:\n{_indent(_tail(result.output))}"
-            )
-        time.sleep(min(0.25, max(within - waited, 0)))
-
-
-def _replies(command: Command, prompt: str) -> list[tuple[re.Pattern, str]]:
-    """For an interactive command: each shown line that starts with the program's prompt is typed."""
-    pattern = re.escape(prompt).replace(re.escape("..."), r"[^\n]*?")
-    pattern = re.sub(r"\\\{[a-z][a-z0-9_]*\\\}", r"\\S+?", pattern)
-    replies = []
-    for line in command.expected:
-        found = re.match(pattern, line)
-        if found:
-            replies.append((re.compile(pattern), line[found.end():]))
-    return replies
-
-
-def _run_console(run: PageRun, block: Block) -> None:
-    commands = split_console(block)
-    for index, command in enumerate(commands):
-        last = index == len(commands) - 1
-        timeout = _timeout(run, block)
-        result = run.shell.run(
-            command.text, timeout,
-            stream_until=block.options.stream_until if last else None,
-            stream_for=block.options.stream_for if last else None,
-            replies=_replies(command, block.options.prompt) if block.options.prompt else None,
-        )
-        shown = command.text.replace("\n", "\n    ")
-        if result.timed_out:
-            raise _timed_out(block, command.line, shown, timeout, result)
-        expected_status = block.options.exit if (last and block.options.exit is not None) else 0
-        if not result.interrupted and result.status != expected_status:
-            raise BlockFailure(
-                f"{block.path}:{command.line}: exit status {result.status}, expected {expected_status}\n"
-                f"  $ {shown}\nprinted:\n{_indent(_tail(result.output))}"
-                + _missing_image_hint(run, block.path, command.line, command.text, result.output)
-            )
-        if run.settings.update:
-            new = expect.updated(command.expected, result.output, run.captures)
-            if new != command.expected:
-                run.updates[command.line] = new
-            found = expect.match(new, result.output, run.captures)
-            run.captures.update(found.captures)
-            continue
-        found = expect.match(command.expected, result.output, run.captures)
-        if not found.ok and run.settings.replay is not None:
-            run.settings.replay.differences.append(Difference(
-                f"{block.path}:{command.output_line if command.expected else command.line}", shown,
-                expect.diff(command.expected, result.output)))
-            continue
-        if not found.ok:
-            raise BlockFailure(
-                f"{block.path}:{command.output_line if command.expected else command.line}: "
-                f"output differs from the page\n  $ {shown}\n{expect.diff(command.expected, result.output)}"
-            )
-        filled = expect.fill(command.expected, result.output, run.captures)
-        if filled is not None:
-            filled, notes = rig.readers_view(filled)
-            known = run.rig_notes.setdefault(block.line, [])
-            known += [note for note in notes if note not in known]
-        run.shown.setdefault(block.line, []).append(filled)
-        run.captures.update(found.captures)
-
-
-def _start_background(run: PageRun, block: Block) -> None:
-    shell = run.new_shell(run.current_directory())
-    run.background.append(shell)
-    text = "\n".join(c.text for c in split_console(block)) if block.kind == "console" else block.source
-    shell.start(text)
-    if block.options.ready:
-        try:
-            shell.child.expect_exact(block.options.ready, timeout=_timeout(run, block))
-        except Exception:
-            output = shell.child.before if isinstance(shell.child.before, str) else ""
-            raise BlockFailure(
-                f"{block.path}:{block.line}: background command never printed {block.options.ready!r}"
-                f"\nlast output:\n{_indent(_tail(output))}"
-            ) from None

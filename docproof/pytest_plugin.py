@@ -16,8 +16,8 @@ from sybil.integration.pytest import SybilFile, SybilItem
 
 from docproof import engine as engine_module
 from docproof import expect, rig
-from docproof.blocks import PageError, parse_page, split_console
-from docproof.page import OPEN_RUNS, EngineWatch, PageRun, Settings
+from docproof.blocks import PageError
+from docproof.page import OPEN_RUNS, EngineWatch, PageRun, Rewrite, Settings
 from docproof.parser import PageParser
 from docproof.replay import Replay
 from docproof.record import Recorder
@@ -88,29 +88,19 @@ class PageFile(SybilFile):
             if run is None:
                 continue
             problems = run.close()
-            if run.settings.update and run.updates:
-                _rewrite(Path(document.path), run.updates, run.settings.root)
+            if run.settings.update and run.rewrites:
+                _rewrite(Path(document.path), run.rewrites)
             if problems:
                 raise AssertionError("\n".join(problems))
 
 
-def _rewrite(path: Path, updates: dict[int, list[str]], root: Path) -> None:
+def _rewrite(path: Path, rewrites: list[Rewrite]) -> None:
     """Replaces the output shown under each updated `$ ` line, keeping the fence's indentation."""
-    text = path.read_text()
-    page = parse_page(path, text, root)
-    lines = text.split("\n")
-    edits = []
-    for block in page.blocks:
-        if block.kind != "console":
-            continue
-        prefix_line = lines[block.line - 1]
-        prefix = prefix_line[: len(prefix_line) - len(prefix_line.lstrip())]
-        for command in split_console(block):
-            if command.line in updates:
-                first = command.output_line - 1
-                edits.append((first, first + len(command.expected), [prefix + l if l else l for l in updates[command.line]]))
-    for first, end, new in sorted(edits, reverse=True):
-        lines[first:end] = new
+    lines = path.read_text().split("\n")
+    for rewrite in sorted(rewrites, key=lambda r: r.first, reverse=True):
+        fence = lines[rewrite.fence_line - 1]
+        prefix = fence[: len(fence) - len(fence.lstrip())]
+        lines[rewrite.first:rewrite.end] = [prefix + line if line else line for line in rewrite.lines]
     path.write_text("\n".join(lines))
 
 
@@ -185,21 +175,21 @@ def docker_engine(request: pytest.FixtureRequest) -> engine_module.Engine:
             folder / "curl", server.server_address[1], folder / "site.crt")
     else:
         try:
-            engine_module.claim()
-            started = engine_module.up()
+            engine = engine_module.own_engine()
+            engine.claim()
+            started = engine.up()
         except engine_module.EngineError as error:
             pytest.exit(f"docproof: {error}", returncode=3)
         if started:
-            request.addfinalizer(engine_module.down)
+            request.addfinalizer(engine.down)
             request.addfinalizer(_close_open_pages)  # finalizers run last-in first-out
-        engine = engine_module.OWN_ENGINE
         from docproof import catalog, downloads
 
         catalog.seed(engine)
         # Pages fetch their chapter's files from the site's address; on the engine's machine
-        # that address is this server (engine._site_host).
+        # that address is this server (Machine._site_host).
         try:
-            server = downloads.serve(engine_module.HOST_IP, engine_module.SITE_CERT, engine_module.SITE_KEY)
+            server = downloads.serve(engine.slot.host_ip, engine.slot.site_cert, engine.slot.site_key)
             request.addfinalizer(server.shutdown)
         except OSError as error:
             # The run holding the engine's claim (our parent: engine.claim) serves them already.
@@ -251,8 +241,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         else:
             result = "passed"
         run = item.example.namespace.get("page_run")
-        shown = run.shown.get(block.line) if run and result == "passed" and block.kind == "console" else None
-        notes = run.rig_notes.get(block.line) if shown else None
+        shown, notes = run.proven(block) if run and result == "passed" and block.kind == "console" else (None, None)
         item.config._docproof_record.add(block, result, reason, report.duration, shown, notes)
     return report
 

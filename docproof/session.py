@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pexpect
 
-from docproof.engine import pid_alive
+from docproof.processes import first_child, pid_alive
 from docproof.terminal import render as clean_output
 
 @dataclass
@@ -64,8 +64,7 @@ class PageShell:
         pid = self.child.pid
         try:
             if Path(f"/proc/{pid}/comm").read_text().strip() == "nsenter":
-                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-                return int(children[0]) if children else pid
+                return first_child(pid) or pid
         except OSError:
             pass
         return pid

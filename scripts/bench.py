@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from docproof import engine as engine_module  # noqa: E402
 from docproof import isolation  # noqa: E402
 from docproof.blocks import parse_page, split_console  # noqa: E402
-from docproof.page import _replies  # noqa: E402
+from docproof.runners import typed_replies  # noqa: E402
 
 
 def _stream(command: str, until: str | None, seconds: float | None) -> str:
@@ -63,7 +63,7 @@ def plain_script(page_path: Path) -> str:
             elif last and (options.stream_until or options.stream_for):
                 parts.append(_stream(text, options.stream_until, options.stream_for))
             elif options.prompt and commands:
-                typed = "\n".join(reply for _, reply in _replies(commands[index], options.prompt))
+                typed = "\n".join(reply for _, reply in typed_replies(commands[index], options.prompt))
                 parts.append(f"printf '%s\\n' {shlex.quote(typed)} | {text.replace(' -it ', ' -i ')}")
             elif options.exit and last:
                 parts.append(f"{text} || test $? -eq {options.exit}")
@@ -113,9 +113,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     page = args.page.resolve()
-    engine_module.claim()
-    started = engine_module.up()
-    engine = engine_module.OWN_ENGINE
+    engine = engine_module.own_engine()
+    engine.claim()
+    started = engine.up()
     try:
         from docproof import catalog
 
@@ -131,7 +131,7 @@ def main() -> None:
         fresh_engine(engine)
     finally:
         if started:
-            engine_module.down()
+            engine.down()
     ratio = min(harness) / min(plain)
     print(f"{page.relative_to(ROOT)}: best plain {min(plain):.2f}s, best harness {min(harness):.2f}s, "
           f"ratio {ratio:.3f} (harness adds {100 * (ratio - 1):+.1f}%)")

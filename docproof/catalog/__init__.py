@@ -1,7 +1,7 @@
 """The image catalog: official image names that work with no Docker Hub.
 
 Where Docker Hub is unreachable (this project's CI), the suite's engine pulls Docker Hub names
-through a local registry (engine.REGISTRY_ADDR, its registry mirror). `seed` fills that
+through a local registry (the engine slot's registry_addr, its registry mirror). `seed` fills that
 registry with stand-in images built from Debian packages by the recipes in catalog/ and listed
 in catalog/images.yaml, so that `docker pull nginx:1.30` works offline, as for a reader.
 

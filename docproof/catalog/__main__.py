@@ -11,7 +11,7 @@ from docproof.catalog.seeding import seed
 
 
 def _list() -> int:
-    registry_up = engine_module.registry_answers()
+    registry_up = engine_module.own_engine().machine.registry_answers()
     for image in load():
         version = pushed_version(image) if registry_up else None
         tags = resolved_tags(image, version) if version else image.tags
@@ -28,9 +28,10 @@ def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "list"
     try:
         if command == "seed":
-            engine_module.claim()  # seeding empties the engine afterwards: not under a running page
-            engine_module.up()
-            seed(engine_module.OWN_ENGINE, rebuild="--rebuild" in argv[2:])
+            engine = engine_module.own_engine()
+            engine.claim()  # seeding empties the engine afterwards: not under a running page
+            engine.up()
+            seed(engine, rebuild="--rebuild" in argv[2:])
         elif command == "list":
             return _list()
         else:

@@ -1,4 +1,4 @@
-"""What the catalog registry holds: the Registry HTTP API v2, read only, at engine.REGISTRY_ADDR."""
+"""What the catalog registry holds: the Registry HTTP API v2, read only, at the engine slot's registry_addr."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ MANIFEST_TYPES = ", ".join([
 
 
 def address() -> str:
-    return engine_module.REGISTRY_ADDR
+    return engine_module.own_engine().slot.registry_addr
 
 
 def _get(url: str, accept: str | None = None, timeout: float = 10) -> bytes | None:

@@ -43,7 +43,7 @@ def docker_compose_project_name() -> str:
 @pytest.fixture(scope="module")
 def docker_ip() -> str:
     """Where this machine reaches the ports the engine's machine publishes: its eth0."""
-    return engine_module.NS_IP
+    return engine_module.own_engine().slot.ns_ip
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ def test_a_warm_seed_takes_seconds_and_leaves_no_image_or_build_cache(docker_eng
     elapsed = time.monotonic() - started
     assert elapsed < 10, f"a warm seed took {elapsed:.1f}s"
     refs = docker("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
-    leftovers = [r for r in refs if r.startswith(("docproof-catalog/", engine_module.REGISTRY_ADDR))]
+    leftovers = [r for r in refs if r.startswith(("docproof-catalog/", engine_module.own_engine().slot.registry_addr))]
     assert leftovers == []
 
 

@@ -1,33 +1,43 @@
 """Engine slots: each slot names a separate daemon, so two runs never share one."""
 
-import os
-import subprocess
-import sys
+import pytest
 
-SHOW = "import docproof.engine as e; print(e.NETNS, e.VETH_HOST, e.SUBNET, e.SOCKET, e.DATA_ROOT, e.CLAIM_LOCK)"
+from docproof import engine
+from docproof.slot import Slot, SlotError
 
 
-def names(slot: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DOCPROOF_ENGINE_SLOT": slot}
-    return subprocess.run([sys.executable, "-c", SHOW], env=env, capture_output=True, text=True)
+def names(slot: Slot) -> list[str]:
+    return [slot.netns, slot.veth_host, slot.subnet, str(slot.socket), str(slot.data_root), str(slot.claim_lock)]
 
 
 def test_slot_zero_is_the_suites_engine():
-    assert names("0").stdout.split() == [
+    assert names(Slot.from_environment({})) == [
         "docproof", "dp-host", "10.0.2.0/24", "/var/lib/docproof/api/docker.sock", "/var/lib/docproof/docker",
         "/run/lock/docproof-engine.lock",
     ]
 
 
 def test_other_slots_share_nothing_with_slot_zero():
-    three = names("3").stdout.split()
-    assert three == [
+    assert names(Slot.from_environment({"DOCPROOF_ENGINE_SLOT": "3"})) == [
         "docproof-3", "dp-host-3", "10.0.5.0/24", "/var/lib/docproof/api-3/docker.sock",
         "/var/lib/docproof/docker-3", "/run/lock/docproof-engine-3.lock",
     ]
 
 
-def test_a_bad_slot_is_refused_with_its_value():
-    result = names("12")
-    assert result.returncode != 0
-    assert "DOCPROOF_ENGINE_SLOT must be a number from 0 to 9, not '12'" in result.stderr
+def test_slots_share_the_catalogs_storage_only():
+    zero, three = Slot(0), Slot(3)
+    assert zero.registry_storage == three.registry_storage
+    assert zero.registry_addr != three.registry_addr and zero.home_dir != three.home_dir
+
+
+@pytest.mark.parametrize("value", ["12", "-1", "two"])
+def test_a_bad_slot_is_refused_with_its_value(value):
+    with pytest.raises(SlotError, match=f"DOCPROOF_ENGINE_SLOT must be a number from 0 to 9, not '{value}'"):
+        Slot.from_environment({"DOCPROOF_ENGINE_SLOT": value})
+
+
+def test_importing_the_engine_module_reads_no_slot(monkeypatch):
+    # A bad value fails when an engine is asked for, with a message, not when a module is imported.
+    monkeypatch.setenv("DOCPROOF_ENGINE_SLOT", "12")
+    with pytest.raises(engine.EngineError, match="not '12'"):
+        engine.own_engine()

@@ -225,13 +225,13 @@ def test_a_background_job_and_what_it_started_end_with_the_page(tmp_path, page_d
 def test_restarting_the_engine_empty_leaves_no_layer_and_pages_still_run(docker_engine, tmp_path, page_dir):
     # Pages start on a restarted, empty engine when an earlier page left image layers behind
     # (page.py). What leaves them is not reproducible on demand, so this proves the remedy.
-    if docker_engine != engine_module.OWN_ENGINE:
+    if not isinstance(docker_engine, engine_module.OwnEngine):
         pytest.skip("only the suite's own engine is restarted empty")
     subprocess.run(docker_engine.docker("pull", "-q", "busybox:1.37"), env=docker_engine.cli_env(),
                    check=True, capture_output=True)
-    assert engine_module.leftover_layers() > 0
-    engine_module.restart_empty()
-    assert docker_engine.answers() and engine_module.leftover_layers() == 0
+    assert docker_engine.leftover_layers() > 0
+    docker_engine.restart_empty()
+    assert docker_engine.answers() and docker_engine.leftover_layers() == 0
     (page_dir / "after.md").write_text("# A page after the restart\n\n```console\n$ docker run --rm busybox:1.37 echo ok\n...\nok\n```\n")
     result = run_pages(page_dir / "after.md", record=tmp_path / "r.json")
     assert result.returncode == 0, result.stdout
@@ -244,7 +244,7 @@ def test_a_stopped_engine_fails_the_remaining_pages_fast_with_one_message(docker
     try:
         result = run_pages(*sorted((PAGES / "engine-dies").glob("*.md")), record=tmp_path / "r.json")
     finally:
-        engine_module.up()
+        docker_engine.up()
     took = time.monotonic() - began
     assert result.returncode == 1, result.stdout
     # One failure per page, each naming the dead engine; the rest of a page is skipped after it.
