@@ -6,6 +6,7 @@ it. On a daemon the user named, only what appeared during the page is removed.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import docker
@@ -95,8 +96,11 @@ def restore(client: docker.DockerClient, before: Snapshot, wipe_build_cache: boo
     else:
         # A later page's build would print CACHED for steps this page built, and the cache keeps
         # the layers of the images removed above, so a later pull would not download them.
-        # The API prunes by one id per call; a record goes once no newer record uses it.
-        for _ in range(5):
+        # The API prunes by one id per call; a record goes once no newer record uses it, and
+        # right after its image was removed a record can still be in use for a moment (seen on
+        # the runner-like daemon: records left that were gone a little later).
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
             new = sorted(_build_cache(client) - before.build_cache)
             if not new:
                 break
@@ -105,6 +109,7 @@ def restore(client: docker.DockerClient, before: Snapshot, wipe_build_cache: boo
                     client.api.prune_builds(filters={"id": record}, all=True)
                 except APIError:
                     pass
+            time.sleep(0.5)
         left = sorted(_build_cache(client) - before.build_cache)
         if left:
             problems.append(f"build cache records left: {left}")
