@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# A daemon set up the way a GitHub runner has one, to try `make test-live` on this machine:
-# the engine bundle's dockerd on the host itself (default socket /var/run/docker.sock, data root
-# /var/lib/docker, the host's network), the containerd image store on, the suite's catalog
-# registry (started by `make engine-up`) as its Docker Hub mirror, and the bundle's buildx and
-# compose where a runner's packages put CLI plugins.
+# A daemon set up the way a GitHub runner has one, to try `make test-live` on this machine: the
+# engine bundle's dockerd on the default socket /var/run/docker.sock and data root
+# /var/lib/docker, the containerd image store on, the suite's catalog registry (started by
+# `make engine-up`) as its Docker Hub mirror, and the bundle's buildx and compose where a
+# runner's packages put CLI plugins.
 #
-#   scripts/runner-like-daemon.sh up     start it (pulls need the suite's engine up, for the mirror)
-#   scripts/runner-like-daemon.sh env    print the PATH to run `make test-live` with
-#   scripts/runner-like-daemon.sh down   stop it and remove its data, socket and plugin links
+# A runner is a VM: its network is its own, with one eth0. So the daemon and the tests run in a
+# network namespace of this script's, whose one interface is eth0; otherwise pages that list
+# interfaces or iptables rules would see the suite's other engines on this host.
+#
+#   scripts/runner-like-daemon.sh up         start it (pulls need the suite's engine up, for the mirror)
+#   scripts/runner-like-daemon.sh run CMD..  run CMD where the runner's jobs run: its network, the
+#                                            bundle's docker CLI first on PATH
+#   scripts/runner-like-daemon.sh down       stop it; remove its data, socket, network and plugin links
 #
 # It refuses to start when something already answers on /var/run/docker.sock: that is someone's
 # daemon, not this script's.
@@ -19,9 +24,41 @@ bundle=/opt/docproof/engine-$version
 state=/run/docproof-runner-like
 plugins=/usr/local/lib/docker/cli-plugins
 mirror=10.0.2.2:5999
+netns=docproof-runner-like
+# 10.0.2-11.0/24 are the engine slots' networks: this one is apart from them.
+host_end=rl-host host_ip=10.0.99.1 inside_ip=10.0.99.2
 
-# The pages' docker CLI: the bundle's, ahead of the machine's own in /usr/local/bin.
-bundle_path() { echo "$bundle/usr/bin:$PATH"; }
+in_net() { ip netns exec "$netns" "$@"; }
+
+network_up() {
+  ip netns add "$netns"
+  ip link add "$host_end" type veth peer name rl-inside netns "$netns"
+  ip addr add "$host_ip/24" dev "$host_end"
+  ip link set "$host_end" up
+  in_net ip link set rl-inside name eth0
+  in_net ip addr add "$inside_ip/24" dev eth0
+  in_net ip link set eth0 up
+  in_net ip link set lo up
+  in_net ip route add default via "$host_ip"
+  echo 1 > /proc/sys/net/ipv4/ip_forward
+  # Egress for builds (package mirrors), as a runner has.
+  iptables -t nat -A POSTROUTING -s 10.0.99.0/24 ! -o "$host_end" -j MASQUERADE
+  iptables -A FORWARD -i "$host_end" -j ACCEPT
+  iptables -A FORWARD -o "$host_end" -j ACCEPT
+}
+
+network_down() {
+  while iptables -t nat -C POSTROUTING -s 10.0.99.0/24 ! -o "$host_end" -j MASQUERADE 2>/dev/null; do
+    iptables -t nat -D POSTROUTING -s 10.0.99.0/24 ! -o "$host_end" -j MASQUERADE
+  done
+  for direction in -i -o; do
+    while iptables -C FORWARD "$direction" "$host_end" -j ACCEPT 2>/dev/null; do
+      iptables -D FORWARD "$direction" "$host_end" -j ACCEPT
+    done
+  done
+  if ip link show "$host_end" >/dev/null 2>&1; then ip link del "$host_end"; fi
+  if [ -e "/run/netns/$netns" ]; then ip netns del "$netns"; fi
+}
 
 up() {
   [ -x "$bundle/usr/sbin/dockerd" ] || { echo "runner-like-daemon: no engine bundle in $bundle (run scripts/install-engine.sh)" >&2; exit 1; }
@@ -45,16 +82,17 @@ up() {
   "insecure-registries": ["$mirror"]
 }
 EOF
-  # dockerd in a mount namespace of its own where the bundle covers /usr/bin, /usr/sbin and
-  # /usr/libexec (slave: the host's mounts still reach it), so its processes run from the paths a
-  # runner's packages use (`ps` shows /usr/bin/containerd-shim-runc-v2, /usr/sbin/docker-proxy).
-  setsid unshare --mount --propagation slave -- sh -c "
+  network_up
+  # dockerd in a mount namespace where the bundle covers /usr/bin, /usr/sbin and /usr/libexec
+  # (slave: the host's mounts still reach it), so its processes run from the paths a runner's
+  # packages use (`ps` shows /usr/bin/containerd-shim-runc-v2, /usr/sbin/docker-proxy).
+  in_net setsid unshare --mount --propagation slave -- sh -c "
     for d in /usr/bin /usr/sbin /usr/libexec; do mount -t overlay overlay -o lowerdir=$bundle\$d:\$d \$d; done
     exec dockerd --config-file $state/daemon.json --pidfile $state/dockerd.pid" \
     > "$state/dockerd.log" 2>&1 < /dev/null &
   for _ in $(seq 100); do
     if curl -fs --unix-socket /var/run/docker.sock http://d/_ping >/dev/null; then
-      echo "runner-like-daemon: up; run: PATH=$(bundle_path) make test-live"
+      echo "runner-like-daemon: up; run the tests with: $0 run make test-live"
       return
     fi
     sleep 0.2
@@ -67,11 +105,12 @@ EOF
 down() {
   if [ -f "$state/dockerd.pid" ]; then
     pid=$(cat "$state/dockerd.pid")
-    kill "$pid" 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true  # it may have stopped already
     for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     if kill -0 "$pid" 2>/dev/null; then echo "runner-like-daemon: dockerd $pid did not stop in 30 s" >&2; exit 1; fi
   fi
   if [ -f "$state/links" ]; then xargs -r rm -f < "$state/links"; fi
+  network_down
   # What this daemon made: its data root's contents (the folder may be a mount point elsewhere).
   if [ -d /var/lib/docker ]; then find /var/lib/docker -mindepth 1 -maxdepth 1 -exec rm -rf {} +; fi
   rm -rf "$state" /var/run/docker.sock
@@ -80,6 +119,6 @@ down() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
-  env) echo "PATH=$(bundle_path)" ;;
-  *) echo "usage: $0 up|env|down" >&2; exit 2 ;;
+  run) shift; in_net env PATH="$bundle/usr/bin:$PATH" "$@" ;;
+  *) echo "usage: $0 up|run CMD...|down" >&2; exit 2 ;;
 esac
