@@ -11,6 +11,8 @@ same digests, and then:
 - puts a one-line status at the top of each page that has runnable blocks;
 - fills the status page (the `<!-- verification-status-table -->` marker) with every chapter;
 - makes a console block's copy button copy its commands only (no `$ ` prompt, no output);
+- labels a block that runs on another host of the page (`host=node2`): "On the second machine,
+  node2:" above it, and its prompts as `node2:~$ `;
 - in release mode (DOCPROOF_RELEASE=1, the deploy workflow) fails the build, naming page:line,
   when any runnable block, shown or hidden, has no passing record for its current text.
 
@@ -342,6 +344,7 @@ def stamp_markdown(markdown: str, verdicts: list[Verdict], page_status: tuple[st
     for verdict in verdicts:
         block = verdict.block
         edits += _real_output(markdown, line_starts, verdict)
+        edits += _on_host(markdown, line_starts, block)
         if block.hidden:
             edits.append((block.start, block.end, ""))
             continue
@@ -390,6 +393,28 @@ def _real_output(markdown: str, line_starts: list[int], verdict: Verdict) -> lis
             if original.rstrip() == text or not original.endswith(written):
                 continue
             edits.append((start, end, original[: len(original) - len(written)] + text))
+    return edits
+
+
+ORDINALS = ["second", "third", "fourth", "fifth"]
+
+
+def _on_host(markdown: str, line_starts: list[int], block: docproof_blocks.Block) -> list[tuple[int, int, str]]:
+    """Edits that show a block of another host (`host=node2`) as run there: a label above the
+    fence and that host in each command's prompt."""
+    name = block.options.host
+    if name is None or block.hidden:
+        return []
+    at = line_starts[block.line - 1]
+    fence = _FENCE_LINE.match(markdown[at:])
+    prefix = _continuation(fence.group("prefix") if fence else "")
+    index = block.page_hosts.index(name) if name in block.page_hosts else len(ORDINALS)
+    which = f"the {ORDINALS[index]} machine" if index < len(ORDINALS) else "the machine"
+    edits = [(at, at, _paragraph(prefix, f"On {which}, {name}:", ".docproof-host") + f"\n{prefix.rstrip()}\n")]
+    if block.kind == "console":
+        for command in docproof_blocks.split_console(block):
+            start = markdown.index("$", line_starts[command.line - 1])
+            edits.append((start, start + 1, f"{name}:~$"))
     return edits
 
 

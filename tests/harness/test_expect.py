@@ -103,3 +103,12 @@ def test_a_full_screen_redraw_like_docker_stats_shows_only_the_last_frame():
 
 def test_erasing_the_whole_display_keeps_nothing_of_what_was_drawn_before():
     assert render("old line\r\nold line 2\r\n\x1b[2J\x1b[1;1Hnew\r\n") == "new"
+
+
+def test_a_command_may_type_what_an_earlier_command_printed():
+    known = {"worker_token": "SWMTKN-1-abc", "manager_addr": "10.1.5.10", "http_code": "200"}
+    assert expect.substitute("docker swarm join --token {worker_token} {manager_addr}:2377", known) == (
+        "docker swarm join --token SWMTKN-1-abc 10.1.5.10:2377")
+    # Shell variables, curl's write-out variables, Go templates and unknown names stay as written.
+    assert expect.substitute("echo ${worker_token} %{http_code} {{.ID}} {other}", known) == (
+        "echo ${worker_token} %{http_code} {{.ID}} {other}")
