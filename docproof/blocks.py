@@ -7,6 +7,8 @@ A directive is an HTML comment (invisible on the site) that starts with `docproo
 
     <!-- docproof: timeout=120 exit=125 -->       options for the fence right after it
     <!-- docproof: skip="needs a second host" -->  the next fence is not run; readers see why
+    <!-- docproof: hosts=node2 -->                 the page has an extra host (docproof/hosts.py)
+    <!-- docproof: host=node2 -->                  the next fence runs on it
     <!-- docproof: setup                          a hidden block: setup, check or cleanup
     docker pull busybox:1.37
     -->
@@ -14,19 +16,25 @@ A directive is an HTML comment (invisible on the site) that starts with `docproo
     curl -fs http://127.0.0.1:8080/
     -->
 
-A fence or directive the harness cannot classify is a PageError naming file and line.
+A fence or directive the harness cannot classify is a PageError naming file and line. The grammar
+of directives is docproof/directives.py; the errors are docproof/errors.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sybil import Document, Region
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
+
+from docproof.directives import HIDDEN_KINDS, Options, parse_directive
+from docproof.errors import AtLine, BlockFailure, PageError
+
+__all__ = ["AtLine", "Block", "BlockFailure", "Command", "Options", "Page", "PageError", "expand_includes",
+           "parse_page", "split_console"]
 
 RUNNABLE = {"console", "bash", "sh", "shell"}
 # Shown files must come from snippets/ so that the suite builds exactly what readers see.
@@ -35,43 +43,10 @@ DISPLAY = {
     "text", "txt", "plaintext", "output", "json", "mermaid", "python", "py", "javascript", "js",
     "ini", "toml", "diff", "html", "nginx", "conf", "go", "properties", "dotenv", "sql", "none",
 }
-HIDDEN_KINDS = {"setup", "check", "cleanup"}
-OPTION_KEYS = {"skip", "timeout", "exit", "stream-until", "stream-for", "prompt", "background", "ready"}
-PAGE_KEYS = {"no-commands"}
 
 DIRECTIVE = re.compile(r"^(?P<prefix>[ \t]*)<!--[ \t]*docproof\b(?P<body>.*?)-->", re.DOTALL | re.MULTILINE)
 INCLUDE = re.compile(r'^[ \t]*-{1,}8<-{1,}[ \t]+"(?P<path>[^"]+)"[ \t]*$', re.MULTILINE)
 INFO = re.compile(r"^[ \t]*(?:\{[ \t]*\.(?P<braced>[\w+-]+)(?P<braced_attrs>[^}]*)\}|(?P<language>[\w+-]*)(?P<attrs>.*))$")
-
-
-class AtLine(Exception):
-    """A problem at a line of a page: the text starts with file:line."""
-
-    def __init__(self, path: str | Path, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path, self.line, self.message = str(path), line, message
-
-
-class PageError(AtLine):
-    """A page the harness refuses."""
-
-
-class BlockFailure(AtLine):
-    """A block that ran and did not do what the page says."""
-
-
-@dataclass
-class Options:
-    skip: str | None = None
-    timeout: float | None = None
-    exit: int | None = None
-    stream_until: str | None = None
-    stream_for: float | None = None
-    prompt: str | None = None
-    background: bool = False
-    ready: str | None = None
-    within: float | None = None  # a check: seconds to retry it until it holds
-    text: str = ""  # the directive as written, part of the block's hash
 
 
 @dataclass
@@ -87,6 +62,7 @@ class Block:
     options: Options = field(default_factory=Options)
     start: int = 0  # character offsets in the page, for Sybil regions
     end: int = 0
+    page_hosts: tuple[str, ...] = ()  # the extra hosts the page asks for
 
     @property
     def hidden(self) -> bool:
@@ -104,139 +80,11 @@ class Page:
     path: str
     blocks: list[Block]
     no_commands: str | None = None  # the declared reason a page has no runnable block
+    hosts: tuple[str, ...] = ()
 
 
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
-
-
-def parse_directive(path: str, line: int, body: str) -> tuple[str, Options | dict, str]:
-    """Returns (kind, options, hidden source). kind is 'options', 'page' or a hidden kind."""
-    if not body.startswith(":"):
-        raise PageError(path, line, "a docproof directive is written `<!-- docproof: ... -->` (colon missing)")
-    body = body[1:]
-    first, _, rest = body.partition("\n")
-    words = first.split()
-    if words and words[0] in HIDDEN_KINDS:
-        options = Options(text=body)
-        for word in words[1:]:
-            key, eq, value = word.partition("=")
-            if words[0] != "check" or key != "within":
-                raise PageError(path, line, f"`{words[0]}` takes no options but `within=SECONDS` on a check; "
-                                            "put the commands on the lines after it")
-            try:
-                options.within = float(value)
-            except ValueError:
-                options.within = -1.0
-            if not eq or options.within <= 0:
-                raise PageError(path, line, f"`within` must be a positive number of seconds, not {value!r}")
-        source = rest.rstrip()
-        if not source.strip():
-            raise PageError(path, line, f"hidden `{words[0]}` block has no commands")
-        source = _dedent(source)
-        _refuse_checks_that_cannot_fail(path, line + 1, words[0], source)
-        return words[0], options, source
-    try:
-        tokens = shlex.split(body)
-    except ValueError as error:
-        raise PageError(path, line, f"cannot read directive ({error})") from None
-    if not tokens:
-        raise PageError(path, line, "empty docproof directive")
-    pairs: dict[str, str | None] = {}
-    for token in tokens:
-        key, eq, value = token.partition("=")
-        if key not in OPTION_KEYS | PAGE_KEYS:
-            known = ", ".join(sorted(OPTION_KEYS | PAGE_KEYS | HIDDEN_KINDS))
-            raise PageError(path, line, f"unknown directive `{key}` (known: {known})")
-        pairs[key] = value if eq else None
-    if PAGE_KEYS & pairs.keys():
-        if len(pairs) > 1 or not (pairs.get("no-commands") or "").strip():
-            raise PageError(path, line, '`no-commands` stands alone and needs a reason: no-commands="why"')
-        return "page", {"no-commands": pairs["no-commands"]}, ""
-    return "options", _options(path, line, pairs, body), ""
-
-
-# `for _ in $(seq 50); do curl -fs ... && break; sleep 0.1; done` exits 0 when the condition never
-# held (the status is the last sleep's), and `|| true` forgives any failure: such a block cannot fail.
-_BREAK_LOOP = re.compile(r"\b(for|while|until)\b[^\n]*\bdo\b.*\bbreak\b.*\bdone\b", re.DOTALL)
-_FORGIVEN = re.compile(r"\|\|\s*(true|:)\s*$")
-
-
-def _refuse_checks_that_cannot_fail(path: str, first_line: int, kind: str, source: str) -> None:
-    if kind not in ("setup", "check"):
-        return
-    lines = source.rstrip("\n").split("\n")
-    for number, text in enumerate(lines):
-        if kind == "check" and _FORGIVEN.search(text):
-            raise PageError(path, first_line + number,
-                            "`|| true` in a check forgives the failure it should report: a check must be able to fail")
-    last_loop = _BREAK_LOOP.search(source)
-    if last_loop and not source[last_loop.end():].strip():
-        at = first_line + source.count("\n", 0, last_loop.start())
-        raise PageError(path, at,
-                        f"this {kind} ends in a wait loop that exits 0 when its condition never holds; "
-                        "write the condition alone in `<!-- docproof: check within=SECONDS` (retried until it holds), "
-                        "or end with a command that asserts it")
-
-
-def _options(path: str, line: int, pairs: dict[str, str | None], text: str) -> Options:
-    options = Options(text=text)
-
-    def value(key: str) -> str:
-        raw = pairs[key]
-        if raw is None or not raw.strip():
-            raise PageError(path, line, f"`{key}` needs a value: {key}=...")
-        return raw
-
-    def number(key: str) -> float:
-        try:
-            seconds = float(value(key))
-        except ValueError:
-            raise PageError(path, line, f"`{key}` must be a number of seconds, not {pairs[key]!r}") from None
-        if seconds <= 0:
-            raise PageError(path, line, f"`{key}` must be positive")
-        return seconds
-
-    if "skip" in pairs:
-        options.skip = value("skip").strip()
-        if len(pairs) > 1:
-            raise PageError(path, line, "`skip` stands alone: a skipped block has no other options")
-    if "timeout" in pairs:
-        options.timeout = number("timeout")
-    if "exit" in pairs:
-        try:
-            options.exit = int(value("exit"))
-        except ValueError:
-            raise PageError(path, line, f"`exit` must be a whole number, not {pairs['exit']!r}") from None
-        if not 0 <= options.exit <= 255:
-            raise PageError(path, line, "`exit` must be between 0 and 255")
-    if "stream-until" in pairs:
-        options.stream_until = value("stream-until")
-    if "stream-for" in pairs:
-        options.stream_for = number("stream-for")
-    if "prompt" in pairs:
-        options.prompt = value("prompt")
-    if "background" in pairs:
-        if pairs["background"] is not None:
-            raise PageError(path, line, "`background` is a flag: write it without a value")
-        options.background = True
-    if "ready" in pairs:
-        if not options.background:
-            raise PageError(path, line, "`ready` goes with `background`")
-        options.ready = value("ready")
-    streaming = options.stream_until is not None or options.stream_for is not None
-    if streaming and options.exit is not None:
-        raise PageError(path, line, "a streamed command is interrupted: its exit status is not checked, drop `exit`")
-    if streaming and options.background:
-        raise PageError(path, line, "`background` and `stream-*` do not go together")
-    return options
-
-
-def _dedent(source: str) -> str:
-    lines = source.split("\n")
-    indents = [len(l) - len(l.lstrip()) for l in lines if l.strip()]
-    cut = min(indents) if indents else 0
-    return "\n".join(l[cut:] for l in lines).strip("\n") + "\n"
 
 
 def expand_includes(path: str, line: int, source: str, root: Path) -> str:
@@ -268,7 +116,7 @@ def parse_page(path: str | Path, text: str, root: Path) -> Page:
     comments = [(m, _line_of(text, m.start())) for m in DIRECTIVE.finditer(text)]
     fences = _fences(path, text)
     blocks: list[Block] = []
-    no_commands = None
+    no_commands, hosts = None, ()
     pending: tuple[Options, int, int] | None = None  # options waiting for their fence
 
     events = sorted(
@@ -283,7 +131,9 @@ def parse_page(path: str | Path, text: str, root: Path) -> Page:
             if pending:
                 raise PageError(path, pending[1], "directive is not followed by a code fence")
             kind, options, source = parse_directive(path, line, match.group("body"))
-            if kind == "page":
+            if kind == "page" and "hosts" in options:
+                hosts = options["hosts"]
+            elif kind == "page":
                 no_commands = options["no-commands"]
             elif kind == "options":
                 gap = text[match.end():]
@@ -333,7 +183,12 @@ def parse_page(path: str | Path, text: str, root: Path) -> Page:
             )
     if pending:
         raise PageError(path, pending[1], "directive is not followed by a code fence")
-    return Page(path, blocks, no_commands)
+    for block in blocks:
+        block.page_hosts = hosts
+        if block.options.host is not None and block.options.host not in hosts:
+            raise PageError(path, block.line, f"`host={block.options.host}` names no host of this page "
+                                              f"(a page asks for its extra hosts with `<!-- docproof: hosts={block.options.host} -->`)")
+    return Page(path, blocks, no_commands, hosts)
 
 
 # --- console blocks ---------------------------------------------------------------

@@ -144,7 +144,11 @@ class OwnEngine(Engine):
         self.machine.start(lambda: self.answers(timeout=1))
 
     def down(self) -> None:
-        """Stops the machine and the registry and removes the namespace, veth and host rules."""
+        """Stops the machine and the registry and removes the namespace, veth and host rules, and
+        whatever extra hosts an interrupted page left (docproof/hosts.py)."""
+        from docproof import hosts
+
+        hosts.remove_leftovers(self.slot)
         self.machine.stop(30)
         self.machine.stop_registry()
         self.machine.network_down()

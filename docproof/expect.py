@@ -118,6 +118,16 @@ def prompt_pattern(prompt: str) -> str:
     return _Pattern().line(prompt, capture=False)
 
 
+# `{name}` alone: not `${name}` (a shell variable), `%{name}` (curl) nor `{{name}}` (a Go template).
+IN_COMMAND = re.compile(r"(?<![${%])\{([a-z][a-z0-9_]*)\}(?!\})")
+
+
+def substitute(command: str, known: dict[str, str]) -> str:
+    """A command with each `{name}` of an earlier capture replaced by what it matched: a page may
+    type what a command printed before (the join token a swarm manager printed, on another host)."""
+    return IN_COMMAND.sub(lambda m: known.get(m.group(1), m.group(0)), command)
+
+
 def diff(expected: list[str], actual: str) -> str:
     lines = difflib.unified_diff(
         _normalize(expected), _normalize(actual.split("\n")) if actual else [],

@@ -5,7 +5,8 @@
 - mount: the engine bundle (engine/packages.txt) over /usr/bin, /usr/sbin and /usr/libexec, a
   fresh /run (so the socket is /var/run/docker.sock), the slot's data root on /var/lib/docker,
   its home folder on /root and the daemon's configuration in /etc/docker/daemon.json;
-- PID: the engine's processes and the pages' only; UTS: the host name `docker-host`.
+- PID: the engine's processes and the pages' only; UTS: the host name `docker-host` (an extra
+  host of a page, docproof/hosts.py, has its own name).
 PID 1 of that machine is the bundle's docker-init (tini) running dockerd; stopping it ends
 every process of the machine. See ARCHITECTURE.md, "The engine".
 """
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docproof import processes
-from docproof.slot import HOSTNAME, Slot
+from docproof.slot import Slot
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES_FILE = ROOT / "engine" / "packages.txt"
@@ -71,6 +72,7 @@ def empty_folder(folder: Path) -> None:
 @dataclass(frozen=True)
 class Machine:
     slot: Slot
+    hosts: str = ""  # lines for /etc/hosts: the names of a page's other hosts (docproof/hosts.py)
 
     # -- the network ------------------------------------------------------------------------
 
@@ -170,7 +172,7 @@ class Machine:
             f"mount --bind {self.slot.home_dir} /root",  # pages' HOME: the host's /root is not theirs
             "mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run",  # /var/run/docker.sock is ours alone
             "mkdir -p /run/lock",
-            f"hostname {HOSTNAME}",
+            f"hostname {self.slot.hostname}",
             # PID 1 outlives dockerd, as a reader's init does: a page may kill the daemon.
             "/usr/sbin/dockerd &",
             "exec /usr/bin/docker-init -- sleep infinity",
@@ -187,7 +189,8 @@ class Machine:
             downloads.make_certificate(self.slot.site_cert, self.slot.site_key)
         except OSError as error:
             raise EngineError(str(error)) from error
-        (etc / "hosts").write_text(Path("/etc/hosts").read_text() + f"{self.slot.host_ip}\t{downloads.host()}\n")
+        (etc / "hosts").write_text(Path("/etc/hosts").read_text() + f"{self.slot.host_ip}\t{downloads.host()}\n"
+                                    + self.hosts)
         certs = etc / "ssl" / "certs"
         certs.mkdir(parents=True, exist_ok=True)
         (certs / "ca-certificates.crt").write_text(downloads.trusted_bundle(self.slot.site_cert))

@@ -17,6 +17,7 @@ import pytest
 from docproof import isolation, rig
 from docproof.blocks import Block, BlockFailure, Command
 from docproof.engine import Engine
+from docproof.hosts import PageHosts
 from docproof.replay import Replay
 from docproof.runners import BlockRunner, indent, tail
 from docproof.session import PageShell, ShellGone, make_scratch
@@ -79,6 +80,8 @@ class PageRun:
     cleanups: list[Block] = field(default_factory=list)
     first_failure: str | None = None
     rewrites: list[Rewrite] = field(default_factory=list)  # update mode: outputs to rewrite on the page
+    hosts: PageHosts | None = None  # the page's extra hosts (docproof/hosts.py)
+    host_shells: dict[str, PageShell] = field(default_factory=dict)
     _shown: dict[int, list[list[str] | None]] = field(default_factory=dict)  # block line -> filled outputs
     _rig_notes: dict[int, list[rig.Note]] = field(default_factory=dict)  # block line -> values shown as a reader's
 
@@ -134,9 +137,30 @@ class PageRun:
                 self.engine.restart_empty()
             self.before = isolation.EMPTY
             self.engine.fresh_home(folder=self.workdir)
+            if block.page_hosts:
+                self.hosts = PageHosts(self.engine, block.page_hosts)
+                try:
+                    self.hosts.up()
+                except (OSError, RuntimeError) as error:
+                    raise BlockFailure(block.path, block.line, f"could not start the page's extra hosts: {error}") from None
         else:
             self.before = isolation.snapshot(client)
         self.shell = self.new_shell(self.workdir)
+
+    def shell_for(self, block: Block) -> PageShell:
+        """The page's shell on the block's host: the first host's, or one started in the home
+        folder of the extra host that `host=` names, the first time a block runs there."""
+        name = block.options.host
+        if name is None:
+            return self.shell
+        lost = self.hosts.check(name)
+        if lost:
+            raise BlockFailure(block.path, block.line, f"{lost}; not running this block")
+        shell = self.host_shells.get(name)
+        if shell is None or not shell.alive:
+            shell = self.host_shells[name] = PageShell(
+                self.hosts.engine(name).in_namespace([], cwd="/root"), self.scratch, self.env(), self.scratch)
+        return shell
 
     def new_shell(self, cwd: Path) -> PageShell:
         # On the engine's machine `cwd` exists only there: nsenter enters it; the spawning
@@ -162,8 +186,13 @@ class PageRun:
                 problems.append(f"{block.path}:{block.line}: cleanup block failed:\n{indent(tail(result.output))}")
         for shell in self.background:
             shell.child.sendintr()
-        for shell in [*self.background, *([self.shell] if self.shell else [])]:
+        for shell in [*self.background, *self.host_shells.values(), *([self.shell] if self.shell else [])]:
             shell.close()
+        if self.hosts is not None:
+            try:
+                self.hosts.down()
+            except (OSError, RuntimeError) as error:
+                problems.append(f"{self.path}: could not remove the page's extra hosts: {error}")
         if self.before is not None and self.watch.lost is None and self.engine.answers(timeout=2):
             left = isolation.restore(self.engine.client(), self.before, wipe_build_cache=self.engine.owned)
             problems += [f"{self.path}: left behind and not removable: {p}" for p in left]
@@ -184,6 +213,10 @@ def evaluate(example) -> str | None:
     replay: Replay | None = namespace["docproof_settings"].replay
     if replay is not None and block.hidden:
         pytest.skip("replay: readers do not see hidden blocks")
+    if block.page_hosts and not namespace["docker_engine"].owned:
+        # Its other machines are the suite's own (docproof/hosts.py), made beside its own engine.
+        pytest.skip(f"needs the second machine {', '.join(block.page_hosts)}, which the suite "
+                    "makes beside its own engine only, not with --docker-host")
     run: PageRun | None = namespace.get("page_run")
     if run is None:
         run = namespace["page_run"] = PageRun(
@@ -195,7 +228,7 @@ def evaluate(example) -> str | None:
         run.watch.check(block)
         if run.shell is None:
             run.open(block)
-        if not run.shell.alive:
+        if block.options.host is None and not run.shell.alive:
             raise BlockFailure(block.path, block.line,
                                "the page's shell is gone (an earlier command ran `exit`, or was killed)")
         BlockRunner(run, block)()

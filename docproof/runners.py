@@ -54,6 +54,11 @@ class BlockRunner:
         return BlockFailure(self.block.path, line, message)
 
     @property
+    def shell(self):
+        """The shell of the host the block runs on (the page's first host unless `host=`)."""
+        return self.run.shell_for(self.block)
+
+    @property
     def timeout(self) -> float:
         return self.block.options.timeout or self.run.settings.timeout
 
@@ -110,7 +115,7 @@ class BlockRunner:
 
     def script(self) -> None:
         block, timeout = self.block, self.timeout
-        result = self.run.shell.run(
+        result = self.shell.run(
             block.source, timeout, stream_until=block.options.stream_until, stream_for=block.options.stream_for
         )
         first = block.source.strip().splitlines()[0] if block.source.strip() else ""
@@ -137,7 +142,7 @@ class BlockRunner:
         while True:
             tries += 1
             left = within - (time.monotonic() - began)
-            result = self.run.shell.run(block.source, max(left, 1.0))
+            result = self.shell.run(block.source, max(left, 1.0))
             if not result.timed_out and result.status == 0 and result.failed is None:
                 return
             waited = time.monotonic() - began
@@ -159,8 +164,9 @@ class BlockRunner:
         for index, command in enumerate(commands):
             last = index == len(commands) - 1
             timeout = self.timeout
-            result = run.shell.run(
-                command.text, timeout,
+            # `{name}` in a command is what an earlier command printed there (a join token).
+            result = self.shell.run(
+                expect.substitute(command.text, run.captures), timeout,
                 stream_until=block.options.stream_until if last else None,
                 stream_for=block.options.stream_for if last else None,
                 replies=typed_replies(command, block.options.prompt) if block.options.prompt else None,

@@ -27,6 +27,9 @@ class SlotError(ValueError):
 class Slot:
     number: int = 0
     state_dir: Path = Path("/var/lib/docproof")
+    # An extra host of a page (docproof/hosts.py): a machine of its own beside the slot's, with
+    # its own namespaces, data root, home and host name, sharing the slot's catalog registry.
+    host: str | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Slot:
@@ -37,7 +40,26 @@ class Slot:
 
     @property
     def suffix(self) -> str:
-        return f"-{self.number}" if self.number else ""
+        """What the slot's names end with; an extra host's names add its own (`-5-node2`)."""
+        base = f"-{self.number}" if self.number else ""
+        return f"{base or '-0'}-{self.host}" if self.host else base
+
+    @property
+    def hostname(self) -> str:
+        return self.host or HOSTNAME
+
+    def extra_host(self, name: str | None) -> Slot:
+        return Slot(self.number, self.state_dir, name)
+
+    # The network the slot's hosts share when a page asks for extra hosts (docproof/hosts.py):
+    # a bridge on this host, 10.1.N.0/24, apart from every slot's 10.0.(2+N).0/24.
+    @property
+    def lan_bridge(self) -> str:
+        return f"dp-lan{self.number}"
+
+    @property
+    def lan_prefix(self) -> str:
+        return f"10.1.{self.number}"
 
     # Inside, the machine looks like a VM on a NAT network: eth0 is 10.0.2.15, the gateway
     # 10.0.2.2. Each slot's host end needs a subnet of its own on the host.
@@ -70,7 +92,7 @@ class Slot:
         return f"10.0.{2 + self.number}.15"
 
     @property
-    def registry_addr(self) -> str:
+    def registry_addr(self) -> str:  # an extra host pulls through its slot's registry
         return f"{self.host_ip}:{REGISTRY_PORT}"
 
     @property
@@ -102,9 +124,9 @@ class Slot:
         return Path(f"/run/lock/docproof-engine{self.suffix}.lock")
 
     @property
-    def site_cert(self) -> Path:
-        return self.run_dir / "site.crt"
+    def site_cert(self) -> Path:  # the slot's, also on its extra hosts: one server answers for the site
+        return self.extra_host(None).run_dir / "site.crt" if self.host else self.run_dir / "site.crt"
 
     @property
     def site_key(self) -> Path:
-        return self.run_dir / "site.key"
+        return self.site_cert.with_suffix(".key")

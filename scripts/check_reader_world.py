@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RIG = [
     (re.compile(r"/run/docproof|/var/lib/docproof|/opt/docproof"), "a path of the suite's engine"),
     (re.compile(r"docproof-(page|scratch|catalog)-"), "a working directory of the harness"),
-    (re.compile(r"\bdp-(ns|host)\b"), "an interface name of the suite's network"),
+    (re.compile(r"\bdp-(ns|host|lan\d+|l\d+-[a-z0-9]+)\b"), "an interface name of the suite's network"),
+    (re.compile(r"\bdocproof-\d+-[a-z]"), "a namespace of a page's extra host (docproof/hosts.py)"),
     (re.compile(r"10\.213\.77\.|10\.0\.\d\.2:5999"), "an address of the suite's network or catalog registry"),
     (re.compile(r"\+dfsg\d|\d\+ds\d|\d\+unknown\b"), "a Debian build suffix of a version"),
     (re.compile(r"the engine that (tests|ran|proves) this (guide|page)", re.I), "a reference to the test rig's engine"),

@@ -6,8 +6,11 @@
 # Idempotent: when everything is present it returns without touching apt.
 set -euo pipefail
 
+# openssh-server and openssh-client: the SSH servers of pages' extra hosts (docproof/hosts.py)
+# and the client their first host reaches them with. The suite starts sshd only inside an extra
+# host's namespaces; on a machine without a policy-rc.d, Debian's package also starts one here.
 packages=(docker-registry mmdebstrap busybox-static patchelf
-          iptables iproute2 uidmap ca-certificates chromium shellcheck)
+          iptables iproute2 uidmap ca-certificates chromium shellcheck openssh-server openssh-client)
 
 missing=()
 for p in "${packages[@]}"; do

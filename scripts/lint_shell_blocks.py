@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from docproof.blocks import PageError, parse_page, split_console  # noqa: E402
+from docproof.expect import IN_COMMAND  # noqa: E402
 
 
 def script_for(page: Path) -> str:
@@ -25,7 +26,8 @@ def script_for(page: Path) -> str:
         if block.options.skip:
             continue
         pieces = (
-            [(c.line, c.text) for c in split_console(block)] if block.kind == "console"
+            # A `{name}` in a command is typed as the word an earlier output printed (expect.substitute).
+            [(c.line, IN_COMMAND.sub(r"\1", c.text)) for c in split_console(block)] if block.kind == "console"
             else [(block.source_line, block.source.rstrip("\n"))]
         )
         for first, text in pieces:

@@ -145,7 +145,8 @@ def _after_annotations(text: str, offset: int, prefix: str) -> int:
     return offset + len("\n".join(lines[: end + 1]))
 
 
-def stamp_markdown(markdown: str, verdicts: list[Verdict], page_status: tuple[str, str] | None) -> str:
+def stamp_markdown(markdown: str, verdicts: list[Verdict], page_status: tuple[str, str] | None,
+                   block_edits=()) -> str:
     """The page with a stamp after each visible runnable fence, its status under the title, and
     the docproof directives taken out (readers never see them; left in, a directive inside a
     list item wraps the next block in a stray paragraph).
@@ -156,6 +157,8 @@ def stamp_markdown(markdown: str, verdicts: list[Verdict], page_status: tuple[st
     for verdict in verdicts:
         block = verdict.block
         edits += _real_output(markdown, line_starts, verdict)
+        for more in block_edits:  # e.g. host_label.on_host
+            edits += more(markdown, line_starts, block)
         if block.hidden:
             edits.append((block.start, block.end, ""))
             continue

@@ -30,6 +30,7 @@ from docproof import record as docproof_record
 from docproof.verdict import NO_RECORD, PageReport, Proofs, Verdict, release_problems, report_for
 
 import markup  # site_hooks/markup.py: MkDocs puts a hook's folder on sys.path while loading it
+import host_label  # site_hooks/host_label.py, likewise; it uses markup's helpers
 
 log = logging.getLogger("mkdocs.hooks.docproof")
 
@@ -125,7 +126,8 @@ def on_page_markdown(markdown, page, config, files):
     build.copies[uri] = {
         v.block.digest: text for v in verdicts if not v.block.hidden and (text := markup.copy_text(v.block)) is not None
     }
-    return markup.stamp_markdown(markdown, verdicts, markup.page_status_text(report))
+    return markup.stamp_markdown(markdown, verdicts, markup.page_status_text(report),
+                                 block_edits=[host_label.on_host])
 
 
 def on_page_content(html_text, page, config, files):

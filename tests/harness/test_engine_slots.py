@@ -41,3 +41,15 @@ def test_importing_the_engine_module_reads_no_slot(monkeypatch):
     monkeypatch.setenv("DOCPROOF_ENGINE_SLOT", "12")
     with pytest.raises(engine.EngineError, match="not '12'"):
         engine.own_engine()
+
+
+def test_an_extra_host_of_a_page_has_names_of_its_own_and_its_slots_registry():
+    five = Slot(5)
+    node2 = five.extra_host("node2")
+    assert names(node2)[:1] + names(node2)[3:5] == [
+        "docproof-5-node2", "/var/lib/docproof/api-5-node2/docker.sock", "/var/lib/docproof/docker-5-node2",
+    ]
+    assert node2.hostname == "node2" and five.hostname == "docker-host"
+    assert node2.registry_addr == five.registry_addr and node2.site_cert == five.site_cert
+    assert Slot(0).extra_host("node2").netns == "docproof-0-node2"  # never slot 0's own `docproof`
+    assert (five.lan_bridge, five.lan_prefix) == ("dp-lan5", "10.1.5")

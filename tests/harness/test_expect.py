@@ -68,3 +68,12 @@ def test_a_capture_takes_the_whole_word_even_when_a_wildcard_follows():
     assert found.ok and found.captures == {"id": "abcdef"}
     assert expect.match(["root@{host}:/# ls"], "root@3f2a:/# ls").captures == {"host": "3f2a"}
     assert expect.fill(["sha256:{id}... x"], "sha256:abcdef x") == ["sha256:abcdef x"]
+
+
+def test_a_command_may_type_what_an_earlier_command_printed():
+    known = {"worker_token": "SWMTKN-1-abc", "manager_addr": "10.1.5.10", "http_code": "200"}
+    assert expect.substitute("docker swarm join --token {worker_token} {manager_addr}:2377", known) == (
+        "docker swarm join --token SWMTKN-1-abc 10.1.5.10:2377")
+    # Shell variables, curl's write-out variables, Go templates and unknown names stay as written.
+    assert expect.substitute("echo ${worker_token} %{http_code} {{.ID}} {other}", known) == (
+        "echo ${worker_token} %{http_code} {{.ID}} {other}")

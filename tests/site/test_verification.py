@@ -255,3 +255,18 @@ def test_readers_see_the_output_the_test_run_printed_not_the_wildcards(tmp_path)
     assert "{web_id}" not in text and "...MB" not in text
     assert "\n...\n" in text  # output the author left out stays left out
     assert (root / "docs" / "real-output.md").read_text().count("{web_id}") == 1  # the source is untouched
+
+
+def test_a_block_on_another_host_is_labelled_and_its_prompt_names_that_host(tmp_path):
+    root = sitebuild.copy_site(tmp_path / "copy")
+    sitebuild.add_page(root, "two-hosts.md", (
+        "# Two hosts\n\n<!-- docproof: hosts=node2 -->\n\n```console\n$ hostname\ndocker-host\n```\n\n"
+        "<!-- docproof: host=node2 -->\n```console\n$ hostname\nnode2\n$ docker info --format '{{.Name}}'\nnode2\n```\n"
+    ), "Two hosts")
+    record = sitebuild.write_record(tmp_path / "record.json", root, ["docs/two-hosts.md"])
+    built = sitebuild.build(root, tmp_path / "site", record=record)
+    assert built.ok, built.output
+    html = _html(built, "two-hosts")
+    assert html.count('<p class="docproof-host">On the second machine, node2:</p>') == 1
+    assert html.count('<span class="gp">node2:~$ </span>') == 2 and html.count('<span class="gp">$ </span>') == 1
+    assert 'data-copy="hostname&#10;docker info --format &#x27;{{.Name}}&#x27;"' in html  # prompts are never copied

@@ -1,0 +1,30 @@
+"""Site hook helper: a block that runs on another machine of its page (`host=node2`) is shown
+as run there, with a label above it and that host in its prompts (docproof/hosts.py makes the
+machines; a reader with two real machines follows the page as it stands)."""
+
+from __future__ import annotations
+
+from docproof import blocks as docproof_blocks
+from markup import _FENCE_LINE, _continuation, _paragraph  # the hook folder is on MkDocs' path
+
+ORDINALS = ["second", "third", "fourth", "fifth"]
+
+
+def on_host(markdown: str, line_starts: list[int], block: docproof_blocks.Block) -> list[tuple[int, int, str]]:
+    """Edits that show a block of another host (`host=node2`) as run there: a label above the
+    fence and that host in each command's prompt."""
+    name = block.options.host
+    if name is None or block.hidden:
+        return []
+    at = line_starts[block.line - 1]
+    fence = _FENCE_LINE.match(markdown[at:])
+    prefix = _continuation(fence.group("prefix") if fence else "")
+    index = block.page_hosts.index(name) if name in block.page_hosts else len(ORDINALS)
+    which = f"the {ORDINALS[index]} machine" if index < len(ORDINALS) else "the machine"
+    edits = [(at, at, _paragraph(prefix, f"On {which}, {name}:", ".docproof-host") + f"\n{prefix.rstrip()}\n")]
+    if block.kind == "console":
+        for command in docproof_blocks.split_console(block):
+            start = markdown.index("$", line_starts[command.line - 1])
+            edits.append((start, start + 1, f"{name}:~$"))
+    return edits
+
