@@ -28,7 +28,8 @@ netns=docproof-runner-like
 # 10.0.2-11.0/24 are the engine slots' networks: this one is apart from them.
 host_end=rl-host host_ip=10.0.99.1 inside_ip=10.0.99.2
 
-in_net() { ip netns exec "$netns" "$@"; }
+# nsenter, not `ip netns exec`: that mounts a fresh /sys, which hides the cgroup mounts dockerd needs.
+in_net() { nsenter --net="/run/netns/$netns" -- "$@"; }
 
 network_up() {
   ip netns add "$netns"
