@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -104,7 +105,14 @@ def _rewrite(path: Path, rewrites: list[Rewrite]) -> None:
     path.write_text("\n".join(lines))
 
 
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # A CI job that times out, or `kill`, sends SIGTERM: end as after Ctrl-C, so pytest's session
+    # end still closes the open pages and stops the engine instead of leaving them behind.
+    signal.signal(signal.SIGTERM, _terminated)
     root = Path(config.rootpath)
     config._docproof_sybil = Sybil(
         parsers=[PageParser(root)], patterns=["*.md"],
