@@ -27,7 +27,7 @@ from docproof.session import PageShell, ShellGone, make_scratch
 class Settings:
     """What the command line chose for this run."""
 
-    root: Path  # the repository: snippets/ is copied from here
+    root: Path  # the repository
     timeout: float  # seconds a command may take unless its directive says otherwise
     update: bool  # rewrite shown outputs from what commands printed
     replay: "Replay | None" = None  # a reader's replay (docproof/replay.py) instead of a proof

@@ -8,7 +8,7 @@ set -euo pipefail
 
 # openssh-server and openssh-client: the SSH servers of pages' extra hosts (docproof/hosts.py)
 # and the client their first host reaches them with. The suite starts sshd only inside an extra
-# host's namespaces; on a machine without a policy-rc.d, Debian's package also starts one here.
+# host's namespaces; the install below keeps Debian's package from starting one on this machine.
 packages=(docker-registry mmdebstrap busybox-static patchelf
           iptables iproute2 uidmap ca-certificates chromium shellcheck openssh-server openssh-client)
 
@@ -25,8 +25,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # No service starts from these packages (sshd, above): a policy-rc.d that says no, for this
+  # install only, unless the machine has one of its own.
+  ours=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    ours=/usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [ -n "$ours" ]; then rm -f "$ours"; trap - EXIT; fi
 fi
 # An earlier version of this script took the engine from trixie with a low pin; it is not needed.
 rm -f /etc/apt/sources.list.d/docproof-trixie.sources /etc/apt/preferences.d/docproof-trixie
