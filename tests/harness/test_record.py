@@ -3,6 +3,7 @@ file and entry, and what write and merge keep."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -30,6 +31,18 @@ def test_merge_joins_the_records_of_shards_in_page_order(tmp_path):
     assert data["version"] == record.VERSION
     assert [b["page"] for b in data["blocks"]] == ["docs/a.md", "docs/b.md"]
     assert "shown" not in data["blocks"][0] and data["blocks"][1]["shown"] == [["hello"]]
+
+
+def test_merge_refuses_a_page_that_two_shards_recorded_naming_both(tmp_path):
+    # The chapters job on the runner's daemon would record a page with extra hosts as skipped,
+    # the machines job as passed: the site would stamp it from whichever came first.
+    parts = [tmp_path / "pages.json", tmp_path / "machines.json"]
+    skipped = dataclasses.replace(_entry("docs/m.md", 4), result="skipped", reason="needs the second machine node2")
+    record.write(parts[0], [_entry("docs/a.md", 1), skipped])
+    record.write(parts[1], [_entry("docs/m.md", 4)])
+    with pytest.raises(SystemExit, match=f"docs/m.md is recorded by both {parts[0]} and {parts[1]}"):
+        record.main(["merge", str(tmp_path / "out.json"), *map(str, parts)])
+    assert not (tmp_path / "out.json").exists()
 
 
 @pytest.mark.parametrize(("blocks", "message"), [

@@ -100,8 +100,8 @@ def test_the_nav_lists_every_planned_chapter_in_reading_order():
     planned = [
         "why-docker", "container-landscape", "architecture", "under-the-hood", "getting-started",
         "images", "lifecycle", "ports", "networking", "volumes", "resources", "compose",
-        "multi-stage", "security", "production", "troubleshooting", "advanced", "quick-reference",
-        "docker-29", "learning-path",
+        "multi-stage", "security", "production", "troubleshooting", "advanced", "multi-host",
+        "quick-reference", "docker-29", "learning-path",
     ]
     config = (sitebuild.ROOT / "mkdocs.yml").read_text()
     nav = config[config.index("\nnav:"):]
