@@ -207,7 +207,8 @@ class BlockRunner:
 
     def background(self) -> None:
         block, run = self.block, self.run
-        shell = run.new_shell(run.current_directory())
+        user = block.options.user
+        shell = run.user_shell(user) if user else run.new_shell(run.current_directory())
         run.background.append(shell)
         text = "\n".join(c.text for c in split_console(block)) if block.kind == "console" else block.source
         shell.start(text)
