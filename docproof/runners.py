@@ -214,7 +214,10 @@ class BlockRunner:
         shell.start(text)
         if block.options.ready:
             try:
-                shell.child.expect_exact(block.options.ready, timeout=self.timeout)
+                # The ready text, or the prompt: the command ended without printing it.
+                ended = shell.child.expect([re.escape(block.options.ready), shell.marker], timeout=self.timeout)
+                if ended:
+                    raise RuntimeError("the background command ended")
             except Exception:
                 output = shell.child.before if isinstance(shell.child.before, str) else ""
                 raise self.fail(block.line, f"background command never printed {block.options.ready!r}"

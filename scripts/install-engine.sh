@@ -119,9 +119,9 @@ install_engine() {
 install_rootless() {
   local tree=$staging/rootless
   mkdir -p "$tree/debs"
-  echo "install-engine: downloading ${extras[*]} libc6" >&2
-  local libc
+  local libc=""
   for i in "${!names[@]}"; do [ "${names[$i]}" = libc6 ] && libc="libc6=${versions[$i]}"; done
+  echo "install-engine: downloading ${extras[*]} $libc" >&2
   (cd "$tree/debs" && apt-get "${apt[@]}" download -qq "${extras[@]}" "$libc" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
   mkdir "$tree/x"
   for deb in "$tree"/debs/*.deb; do dpkg -x "$deb" "$tree/x"; done
