@@ -145,10 +145,11 @@ class OwnEngine(Engine):
 
     def down(self) -> None:
         """Stops the machine and the registry and removes the namespace, veth and host rules, and
-        whatever extra hosts an interrupted page left (docproof/hosts.py)."""
-        from docproof import hosts
+        whatever extra hosts and users an interrupted page left (docproof/hosts.py, users.py)."""
+        from docproof import hosts, users
 
         hosts.remove_leftovers(self.slot)
+        users.remove_leftovers(self)
         self.machine.stop(30)
         self.machine.stop_registry()
         self.machine.network_down()
