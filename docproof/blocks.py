@@ -9,6 +9,8 @@ A directive is an HTML comment (invisible on the site) that starts with `docproo
     <!-- docproof: skip="needs a second host" -->  the next fence is not run; readers see why
     <!-- docproof: hosts=node2 -->                 the page has an extra host (docproof/hosts.py)
     <!-- docproof: host=node2 -->                  the next fence runs on it
+    <!-- docproof: users=alice -->                 the page has an ordinary user (docproof/users.py)
+    <!-- docproof: user=alice -->                  the next fence runs as that user
     <!-- docproof: setup                          a hidden block: setup, check or cleanup
     docker pull busybox:1.37
     -->
@@ -63,6 +65,7 @@ class Block:
     start: int = 0  # character offsets in the page, for Sybil regions
     end: int = 0
     page_hosts: tuple[str, ...] = ()  # the extra hosts the page asks for
+    page_users: tuple[str, ...] = ()  # the ordinary users the page asks for
 
     @property
     def hidden(self) -> bool:
@@ -81,6 +84,7 @@ class Page:
     blocks: list[Block]
     no_commands: str | None = None  # the declared reason a page has no runnable block
     hosts: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -116,7 +120,7 @@ def parse_page(path: str | Path, text: str, root: Path) -> Page:
     comments = [(m, _line_of(text, m.start())) for m in DIRECTIVE.finditer(text)]
     fences = _fences(path, text)
     blocks: list[Block] = []
-    no_commands, hosts = None, ()
+    no_commands, hosts, users = None, (), ()
     pending: tuple[Options, int, int] | None = None  # options waiting for their fence
 
     events = sorted(
@@ -133,6 +137,8 @@ def parse_page(path: str | Path, text: str, root: Path) -> Page:
             kind, options, source = parse_directive(path, line, match.group("body"))
             if kind == "page" and "hosts" in options:
                 hosts = options["hosts"]
+            elif kind == "page" and "users" in options:
+                users = options["users"]
             elif kind == "page":
                 no_commands = options["no-commands"]
             elif kind == "options":
@@ -185,10 +191,14 @@ def parse_page(path: str | Path, text: str, root: Path) -> Page:
         raise PageError(path, pending[1], "directive is not followed by a code fence")
     for block in blocks:
         block.page_hosts = hosts
+        block.page_users = users
+        if block.options.user is not None and block.options.user not in users:
+            raise PageError(path, block.line, f"`user={block.options.user}` names no user of this page "
+                                              f"(a page asks for its users with `<!-- docproof: users={block.options.user} -->`)")
         if block.options.host is not None and block.options.host not in hosts:
             raise PageError(path, block.line, f"`host={block.options.host}` names no host of this page "
                                               f"(a page asks for its extra hosts with `<!-- docproof: hosts={block.options.host} -->`)")
-    return Page(path, blocks, no_commands, hosts)
+    return Page(path, blocks, no_commands, hosts, users)
 
 
 # --- console blocks ---------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The grammar of `<!-- docproof: ... -->` directives: options for the next fence, page-level
-declarations (`no-commands`, `hosts`) and hidden blocks (setup, check, cleanup). Pure text.
+declarations (`no-commands`, `hosts`, `users`) and hidden blocks (setup, check, cleanup). Pure text.
 
 A directive the harness cannot read is a PageError naming file and line; so is a hidden check
 that cannot fail (a wait loop that exits 0 when its condition never held, `|| true`).
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from docproof.errors import PageError
 
 HIDDEN_KINDS = {"setup", "check", "cleanup"}
-OPTION_KEYS = {"skip", "timeout", "exit", "stream-until", "stream-for", "prompt", "background", "ready", "host"}
-PAGE_KEYS = {"no-commands", "hosts"}  # hosts=node2,node3: the page's extra hosts (docproof/hosts.py)
+OPTION_KEYS = {"skip", "timeout", "exit", "stream-until", "stream-for", "prompt", "background", "ready", "host", "user"}
+PAGE_KEYS = {"no-commands", "hosts", "users"}  # hosts=node2: extra hosts (docproof/hosts.py); users=alice: ordinary users (docproof/users.py)
 HOST_NAME = re.compile(r"[a-z][a-z0-9]{0,8}")
 
 
@@ -31,6 +31,7 @@ class Options:
     ready: str | None = None
     within: float | None = None  # a check: seconds to retry it until it holds
     host: str | None = None  # the extra host the block runs on (the page's `hosts=`)
+    user: str | None = None  # the ordinary user the block runs as (the page's `users=`)
     text: str = ""  # the directive as written, part of the block's hash
 
 
@@ -79,6 +80,13 @@ def parse_directive(path: str, line: int, body: str) -> tuple[str, Options | dic
             raise PageError(path, line, "`hosts` stands alone and names the page's extra hosts: hosts=node2,node3 "
                                         "(lower-case letters and digits, at most 9)")
         return "page", {"hosts": names}, ""
+    if "users" in pairs:
+        names = tuple((pairs["users"] or "").split(","))
+        if len(pairs) > 1 or not all(HOST_NAME.fullmatch(n) for n in names) or len(set(names)) < len(names) \
+                or "root" in names:
+            raise PageError(path, line, "`users` stands alone and names the page's ordinary users: users=alice,bob "
+                                        "(lower-case letters and digits, at most 9, not root)")
+        return "page", {"users": names}, ""
     if PAGE_KEYS & pairs.keys():
         if len(pairs) > 1 or not (pairs.get("no-commands") or "").strip():
             raise PageError(path, line, '`no-commands` stands alone and needs a reason: no-commands="why"')
@@ -158,6 +166,10 @@ def _options(path: str, line: int, pairs: dict[str, str | None], text: str) -> O
         options.host = value("host")
         if options.background:
             raise PageError(path, line, "a `background` block runs on the page's first host: drop `host`")
+    if "user" in pairs:
+        options.user = value("user")
+        if options.host is not None:
+            raise PageError(path, line, "a block of a page's user runs on the first host: drop `host` or `user`")
     streaming = options.stream_until is not None or options.stream_for is not None
     if streaming and options.exit is not None:
         raise PageError(path, line, "a streamed command is interrupted: its exit status is not checked, drop `exit`")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from docproof import processes
-from docproof.machine import EngineError, Machine, bundle_dir, empty_folder, pinned_packages
+from docproof.machine import EngineError, Machine, bundle_dir, empty_folder, pinned_packages, rootless_dir
 from docproof.slot import Slot, SlotError
 
 __all__ = ["CLAIM_ENV", "Engine", "EngineError", "OwnEngine", "bundle_dir", "external_engine", "own_engine",
@@ -145,10 +145,11 @@ class OwnEngine(Engine):
 
     def down(self) -> None:
         """Stops the machine and the registry and removes the namespace, veth and host rules, and
-        whatever extra hosts an interrupted page left (docproof/hosts.py)."""
-        from docproof import hosts
+        whatever extra hosts and users an interrupted page left (docproof/hosts.py, users.py)."""
+        from docproof import hosts, users
 
         hosts.remove_leftovers(self.slot)
+        users.remove_leftovers(self)
         self.machine.stop(30)
         self.machine.stop_registry()
         self.machine.network_down()
@@ -209,6 +210,8 @@ def _require_tools() -> None:
     missing = [t for t in ("docker-registry", "iptables", "ip", "nsenter", "unshare") if not shutil.which(t)]
     if not (bundle_dir() / ".complete").exists():
         missing.append(f"the engine bundle {bundle_dir()}")
+    if not (rootless_dir() / ".complete").exists():
+        missing.append(f"Docker's rootless extras {rootless_dir()}")
     if missing:
         raise EngineError(f"missing {', '.join(missing)}: run `make setup` (scripts/install-system.sh) first")
 

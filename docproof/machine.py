@@ -13,6 +13,7 @@ every process of the machine. See ARCHITECTURE.md, "The engine".
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -45,6 +46,14 @@ def pinned_packages() -> dict[str, str]:
 
 def bundle_dir() -> Path:
     return Path("/opt/docproof") / f"engine-{pinned_packages()['docker.io']}"
+
+
+def rootless_dir() -> Path:
+    """Docker's rootless extras (the pins marked `rootless`), in a folder named by a digest of the
+    pins, as scripts/install-engine.sh names it: a moved pin means a new folder."""
+    pins = "".join(" ".join(fields) + "\n" for line in PACKAGES_FILE.read_text().splitlines()
+                   if (fields := line.split("#", 1)[0].split()))
+    return Path("/opt/docproof") / f"rootless-{hashlib.sha256(pins.encode()).hexdigest()[:12]}"
 
 
 def run(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -158,26 +167,52 @@ class Machine:
             "log-level": "warn",
         }
 
-    def script(self, bundle: Path, etc: Path) -> str:
+    def script(self, bundle: Path, etc: Path, extras: Path) -> str:
         """What PID 1 of the machine does: mounts, then start dockerd and become an init that reaps."""
         local_docker = Path("/usr/local/bin/docker")
         lines = [
             "set -e",
-            # The bundle's programs where a Debian package puts them, over the machine's own.
-            *(f"mount -t overlay overlay -o lowerdir={bundle}{d}:{d} {d}" for d in ("/usr/bin", "/usr/sbin", "/usr/libexec")),
+            # The bundle's programs where a Debian package puts them, over the machine's own, and
+            # Docker's rootless extras in /usr/bin, where docker-ce-rootless-extras puts them.
+            f"mount -t overlay overlay -o lowerdir={bundle}/usr/bin:{extras}/usr/bin:/usr/bin /usr/bin",
+            *(f"mount -t overlay overlay -o lowerdir={bundle}{d}:{d} {d}" for d in ("/usr/sbin", "/usr/libexec")),
             # A docker CLI of the machine's own, ahead on PATH, is not the reader's.
             *([f"mount --bind {bundle}/usr/bin/docker {local_docker}"] if local_docker.exists() else []),
             f"mount -t overlay overlay -o lowerdir={etc}:/etc /etc",
+            *self._modules_list(),
             f"mount --bind {self.slot.data_root} /var/lib/docker",
             f"mount --bind {self.slot.home_dir} /root",  # pages' HOME: the host's /root is not theirs
             "mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run",  # /var/run/docker.sock is ours alone
             "mkdir -p /run/lock",
+            # /dev/net/tun as a Debian machine has it, crw-rw-rw-, for slirp4netns in rootless
+            # mode; the host's node (crw-------) is not changed: this is a node of the machine's own.
+            "mount -t tmpfs -o mode=755,nosuid tmpfs /dev/net",
+            "mknod -m 666 /dev/net/tun c 10 200",
             f"hostname {self.slot.hostname}",
             # PID 1 outlives dockerd, as a reader's init does: a page may kill the daemon.
             "/usr/sbin/dockerd &",
             "exec /usr/bin/docker-init -- sleep infinity",
         ]
         return "\n".join(lines) + "\n"
+
+    def _modules_list(self) -> list[str]:
+        """Mounts that give the machine /lib/modules/RELEASE/modules.builtin when this host has no
+        modules folder for its kernel (a VM booted with a kernel of its own): what a Debian machine
+        has, listing the kernel's built-in modules from its configuration (/proc/config.gz).
+        dockerd-rootless-setuptool.sh looks there for nf_tables before it installs anything."""
+        release = os.uname().release
+        if Path("/usr/lib/modules", release).exists() or not Path("/proc/config.gz").exists():
+            return []
+        import gzip
+        modules = {"CONFIG_NF_TABLES": "kernel/net/netfilter/nf_tables.ko",
+                   "CONFIG_IP_NF_IPTABLES": "kernel/net/ipv4/netfilter/ip_tables.ko",
+                   "CONFIG_TUN": "kernel/drivers/net/tun.ko", "CONFIG_OVERLAY_FS": "kernel/fs/overlayfs/overlay.ko"}
+        built_in = [line.split("=")[0] for line in gzip.decompress(Path("/proc/config.gz").read_bytes()).decode().splitlines()
+                    if line.endswith("=y")]
+        folder = self.slot.run_dir / "lib" / "modules" / release
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "modules.builtin").write_text("".join(modules[k] + "\n" for k in built_in if k in modules))
+        return [f"mount -t overlay overlay -o lowerdir={self.slot.run_dir / 'lib'}:/usr/lib /usr/lib"]
 
     def _site_host(self, etc: Path) -> None:
         """The published site's host name answers on the machine (at the host end of the veth,
@@ -219,13 +254,17 @@ class Machine:
         os.setxattr(etc / "docker", "trusted.overlay.opaque", b"y")
         (etc / "docker" / "daemon.json").write_text(json.dumps(self.daemon_config(), indent=2) + "\n")
         self._site_host(etc)
+        # Mount points for a page's users (docproof/users.py binds their files there).
+        for name in ("subuid", "subgid"):
+            if not Path("/etc", name).exists():
+                (etc / name).write_text("")
         # The data root is bound there on the machine. The empty folder stays on the host:
         # removing it would detach that bind mount from every other slot's machine as well.
         Path("/var/lib/docker").mkdir(parents=True, exist_ok=True)
         log = s.run_dir / "dockerd.log"
         starter = subprocess.Popen(
             ["nsenter", f"--net={s.netns_path}", "--", "unshare", "--mount", "--uts", "--pid", "--fork",
-             "--mount-proc", "--propagation", "private", "--", "sh", "-c", self.script(bundle_dir(), etc)],
+             "--mount-proc", "--propagation", "private", "--", "sh", "-c", self.script(bundle_dir(), etc, rootless_dir())],
             stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
         )
         # unshare forks PID 1 of the machine; that child, not unshare, is what we signal later.

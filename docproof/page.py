@@ -21,6 +21,7 @@ from docproof.hosts import PageHosts
 from docproof.replay import Replay
 from docproof.runners import BlockRunner, indent, tail
 from docproof.session import PageShell, ShellGone, make_scratch
+from docproof.users import PageUsers
 
 
 @dataclass
@@ -82,6 +83,8 @@ class PageRun:
     rewrites: list[Rewrite] = field(default_factory=list)  # update mode: outputs to rewrite on the page
     hosts: PageHosts | None = None  # the page's extra hosts (docproof/hosts.py)
     host_shells: dict[str, PageShell] = field(default_factory=dict)
+    users: PageUsers | None = None  # the page's ordinary users (docproof/users.py)
+    user_shells: dict[str, PageShell] = field(default_factory=dict)
     _shown: dict[int, list[list[str] | None]] = field(default_factory=dict)  # block line -> filled outputs
     _rig_notes: dict[int, list[rig.Note]] = field(default_factory=dict)  # block line -> values shown as a reader's
 
@@ -143,6 +146,12 @@ class PageRun:
                     self.hosts.up()
                 except (OSError, RuntimeError) as error:
                     raise BlockFailure(block.path, block.line, f"could not start the page's extra hosts: {error}") from None
+            if block.page_users:
+                self.users = PageUsers(self.engine, block.page_users)
+                try:
+                    self.users.up()
+                except (OSError, RuntimeError) as error:
+                    raise BlockFailure(block.path, block.line, f"could not add the page's users: {error}") from None
         else:
             self.before = isolation.snapshot(client)
         self.shell = self.new_shell(self.workdir)
@@ -150,6 +159,11 @@ class PageRun:
     def shell_for(self, block: Block) -> PageShell:
         """The page's shell on the block's host: the first host's, or one started in the home
         folder of the extra host that `host=` names, the first time a block runs there."""
+        if block.options.user is not None:
+            shell = self.user_shells.get(block.options.user)
+            if shell is None or not shell.alive:
+                shell = self.user_shells[block.options.user] = self.user_shell(block.options.user)
+            return shell
         name = block.options.host
         if name is None:
             return self.shell
@@ -161,6 +175,20 @@ class PageRun:
             shell = self.host_shells[name] = PageShell(
                 self.hosts.engine(name).in_namespace([], cwd="/root"), self.scratch, self.env(), self.scratch)
         return shell
+
+    def user_shell(self, name: str) -> PageShell:
+        """A shell of the page's user `name` in their home folder, as after `su - alice`: their
+        HOME, USER and a user's PATH, no XDG_RUNTIME_DIR (the machine has no systemd session). Its
+        command files sit in a folder the user can read."""
+        uid = self.users.uid(name)
+        scratch = Path(tempfile.mkdtemp(prefix=f"user-{name}-", dir=self.scratch))
+        self.scratch.chmod(0o711)
+        scratch.chmod(0o755)
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/games", "HOME": f"/home/{name}", "USER": name,
+               "LOGNAME": name, "SHELL": "/bin/bash", "TERM": "dumb", "LANG": "C.UTF-8"}
+        argv = self.engine.in_namespace(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--init-groups",
+                                         "env", "-i", *(f"{k}={v}" for k, v in env.items())], cwd=f"/home/{name}")
+        return PageShell(argv, self.scratch, env, scratch)
 
     def new_shell(self, cwd: Path) -> PageShell:
         # On the engine's machine `cwd` exists only there: nsenter enters it; the spawning
@@ -186,8 +214,14 @@ class PageRun:
                 problems.append(f"{block.path}:{block.line}: cleanup block failed:\n{indent(tail(result.output))}")
         for shell in self.background:
             shell.child.sendintr()
-        for shell in [*self.background, *self.host_shells.values(), *([self.shell] if self.shell else [])]:
+        for shell in [*self.background, *self.host_shells.values(), *self.user_shells.values(),
+                      *([self.shell] if self.shell else [])]:
             shell.close()
+        if self.users is not None:
+            try:
+                self.users.down()
+            except (OSError, RuntimeError) as error:
+                problems.append(f"{self.path}: could not remove the page's users: {error}")
         if self.hosts is not None:
             try:
                 self.hosts.down()
@@ -217,6 +251,10 @@ def evaluate(example) -> str | None:
         # Its other machines are the suite's own (docproof/hosts.py), made beside its own engine.
         pytest.skip(f"needs the second machine {', '.join(block.page_hosts)}, which the suite "
                     "makes beside its own engine only, not with --docker-host")
+    if block.page_users and not namespace["docker_engine"].owned:
+        # Its users and their rootless engines live on the suite's machine (docproof/users.py).
+        pytest.skip(f"needs the ordinary user {', '.join(block.page_users)} with a rootless engine of their own, "
+                    "which the suite adds to its own engine's machine only, not with --docker-host")
     run: PageRun | None = namespace.get("page_run")
     if run is None:
         run = namespace["page_run"] = PageRun(
@@ -228,7 +266,7 @@ def evaluate(example) -> str | None:
         run.watch.check(block)
         if run.shell is None:
             run.open(block)
-        if block.options.host is None and not run.shell.alive:
+        if block.options.host is None and block.options.user is None and not run.shell.alive:
             raise BlockFailure(block.path, block.line,
                                "the page's shell is gone (an earlier command ran `exit`, or was killed)")
         BlockRunner(run, block)()

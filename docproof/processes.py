@@ -76,5 +76,33 @@ def named_in_pid_namespace_of(pid: int, name: str) -> list[int]:
     return found
 
 
+def in_pid_namespace_of(pid: int) -> list[int]:
+    """Pids of every process of the PID namespace of `pid` and of the namespaces nested in it
+    (a container's): its members, also those entered with nsenter, and everything under them."""
+    try:
+        namespace = os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return []
+    children: dict[int, list[int]] = {}
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            if os.readlink(f"/proc/{entry}/ns/pid") == namespace:
+                members.append(int(entry))
+        except OSError:
+            continue
+        children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, todo = set(), list(members)
+    while todo:
+        member = todo.pop()
+        if member not in found:
+            found.add(member)
+            todo += children.get(member, [])
+    return sorted(found)
+
+
 def log_tail(log: Path, lines: int = 15) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""

@@ -207,13 +207,17 @@ class BlockRunner:
 
     def background(self) -> None:
         block, run = self.block, self.run
-        shell = run.new_shell(run.current_directory())
+        user = block.options.user
+        shell = run.user_shell(user) if user else run.new_shell(run.current_directory())
         run.background.append(shell)
         text = "\n".join(c.text for c in split_console(block)) if block.kind == "console" else block.source
         shell.start(text)
         if block.options.ready:
             try:
-                shell.child.expect_exact(block.options.ready, timeout=self.timeout)
+                # The ready text, or the prompt: the command ended without printing it.
+                ended = shell.child.expect([re.escape(block.options.ready), shell.marker], timeout=self.timeout)
+                if ended:
+                    raise RuntimeError("the background command ended")
             except Exception:
                 output = shell.child.before if isinstance(shell.child.before, str) else ""
                 raise self.fail(block.line, f"background command never printed {block.options.ready!r}"

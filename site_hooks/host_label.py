@@ -1,4 +1,5 @@
-"""Site hook helper: a block that runs on another machine of its page (`host=node2`) is shown
+"""Site hook helper: a block that runs on another machine of its page (`host=node2`), or as its
+ordinary user (`user=alice`), is shown
 as run there, with a label above it and that host in its prompts (docproof/hosts.py makes the
 machines; a reader with two real machines follows the page as it stands)."""
 
@@ -28,3 +29,22 @@ def on_host(markdown: str, line_starts: list[int], block: docproof_blocks.Block)
             edits.append((start, start + 1, f"{name}:~$"))
     return edits
 
+
+
+def on_user(markdown: str, line_starts: list[int], block: docproof_blocks.Block) -> list[tuple[int, int, str]]:
+    """Edits that show a block run as a page's ordinary user (`user=alice`, docproof/users.py)
+    as typed in that user's terminal: a label above the fence ("in a second terminal" for a
+    background block) and the user's prompt, `alice@docker-host:~$`."""
+    name = block.options.user
+    if name is None or block.hidden:
+        return []
+    at = line_starts[block.line - 1]
+    fence = _FENCE_LINE.match(markdown[at:])
+    prefix = _continuation(fence.group("prefix") if fence else "")
+    where = f"In a second terminal, logged in as {name}:" if block.options.background else f"As {name}:"
+    edits = [(at, at, _paragraph(prefix, where, ".docproof-host") + f"\n{prefix.rstrip()}\n")]
+    if block.kind == "console":
+        for command in docproof_blocks.split_console(block):
+            start = markdown.index("$", line_starts[command.line - 1])
+            edits.append((start, start + 1, f"{name}@docker-host:~$"))
+    return edits

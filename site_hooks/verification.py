@@ -127,7 +127,7 @@ def on_page_markdown(markdown, page, config, files):
         v.block.digest: text for v in verdicts if not v.block.hidden and (text := markup.copy_text(v.block)) is not None
     }
     return markup.stamp_markdown(markdown, verdicts, markup.page_status_text(report),
-                                 block_edits=[host_label.on_host])
+                                 block_edits=[host_label.on_host, host_label.on_user])
 
 
 def on_page_content(html_text, page, config, files):

@@ -73,6 +73,16 @@ CASES = [
     ("ready-without-background", directive('ready="up"'), 3, "`ready` goes with `background`"),
     ("streamed-with-exit", directive("stream-for=3 exit=1"), 3, "a streamed command is interrupted: its exit status is not checked"),
     ("background-streamed", directive('background stream-until="up"'), 3, "`background` and `stream-*` do not go together"),
+    # a page's ordinary users (docproof/users.py)
+    ("users-upper-case", TITLE + "<!-- docproof: users=Alice -->\n\n" + RUN, 3,
+     "`users` stands alone and names the page's ordinary users: users=alice,bob"),
+    ("users-root", TITLE + "<!-- docproof: users=root -->\n\n" + RUN, 3, "(lower-case letters and digits, at most 9, not root)"),
+    ("users-empty", TITLE + "<!-- docproof: users -->\n\n" + RUN, 3, "`users` stands alone"),
+    ("users-with-options", TITLE + "<!-- docproof: users=alice timeout=5 -->\n\n" + RUN, 3, "`users` stands alone"),
+    ("user-not-declared", directive("user=bob"), 4, "`user=bob` names no user of this page"),
+    ("user-without-name", directive("user"), 3, "`user` needs a value: user=..."),
+    ("user-on-a-host", TITLE + "<!-- docproof: hosts=node2 -->\n<!-- docproof: users=alice -->\n"
+     "<!-- docproof: host=node2 user=alice -->\n" + RUN, 5, "a block of a page's user runs on the first host"),
     # fences (blocks.parse_page, blocks.expand_includes)
     ("included-file-missing", TITLE + '```bash\necho first\n--8<-- "snippets/demo/gone.sh"\n```\n', 5,
      "included file snippets/demo/gone.sh does not exist"),
