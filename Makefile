@@ -30,20 +30,21 @@ replay: setup
 
 ## test-live: prove the pages on an existing daemon with the real Docker Hub images (GitHub runners);
 ## SHARD=K/N proves every N-th page only, RECORD names the record it writes. Pages with extra hosts
-## (`<!-- docproof: hosts=... -->`) are left out: there they could only be skipped; test-machines proves them
+## or users (`<!-- docproof: hosts=... -->`, `users=...`) are left out: there they could only be skipped;
+## test-machines proves them
 DOCKER_HOST_URL ?= unix:///var/run/docker.sock
 RECORD ?= build/verification.json
 LIVE_TESTS ?= docs tests/harness
 test-live: python-deps
-	$(PY) -m pytest --docker-host $(DOCKER_HOST_URL) --pages-with-hosts leave-out --record $(RECORD) $(if $(SHARD),--shard $(SHARD)) $(LIVE_TESTS)
+	$(PY) -m pytest --docker-host $(DOCKER_HOST_URL) --pages-with-machines leave-out --record $(RECORD) $(if $(SHARD),--shard $(SHARD)) $(LIVE_TESTS)
 
-## test-machines: prove only the pages that declare extra hosts (found by their directive), on the
-## suite's own engine, which makes their second machines beside it (GitHub's machines job). Installs the
+## test-machines: prove only the pages that declare extra hosts or users (found by their directives), on
+## the suite's own engine, which makes their second machines and users beside it (GitHub's machines job). Installs the
 ## engine bundle and only the Debian packages pages need; runs as root (through sudo when not root)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 test-machines: python-deps
 	$(SUDO) bash scripts/install-system.sh --engine-only
-	$(SUDO) $(PY) -m pytest --pages-with-hosts only --record $(RECORD) docs
+	$(SUDO) $(PY) -m pytest --pages-with-machines only --record $(RECORD) docs
 
 ## runner-containerd-store: on a CI runner (Docker from the distribution, systemd), turn on the
 ## containerd image store that Docker 29 uses on new installations, as readers have it

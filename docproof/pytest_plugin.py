@@ -50,10 +50,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "split the chapters; other tests are not affected",
     )
     group.addoption(
-        "--pages-with-hosts", default=None, choices=("only", "leave-out"),
-        help="only: prove only the pages that declare extra hosts (`<!-- docproof: hosts=... -->`), "
-        "which need the suite's own engine; leave-out: do not collect them, so a run on a daemon "
-        "named with --docker-host, which could only skip them, writes no record for them",
+        "--pages-with-machines", default=None, choices=("only", "leave-out"),
+        help="only: prove only the pages that need machines the suite makes beside its own engine "
+        "(extra hosts `<!-- docproof: hosts=... -->` or ordinary users `users=...`); leave-out: do not "
+        "collect them, so a run on a daemon named with --docker-host, which could only skip their "
+        "blocks, writes no record for them",
     )
     group.addoption(
         "--replay", action="store_true", default=False,
@@ -143,26 +144,28 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         terminalreporter.write_line(replay.summary())
 
 
-def _declares_hosts(item: pytest.Item) -> bool:
-    return bool(item.example.region.parsed.page_hosts)
+def _needs_machines(item: pytest.Item) -> bool:
+    """The page declares extra hosts or ordinary users, which only the suite's own engine has."""
+    parsed = item.example.region.parsed
+    return bool(parsed.page_hosts or parsed.page_users)
 
 
-def _select_pages_with_hosts(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """--pages-with-hosts: keeps only the pages that declare extra hosts, or leaves them out."""
-    choice = config.getoption("--pages-with-hosts")
+def _select_pages_with_machines(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--pages-with-machines: keeps only the pages that declare extra hosts or users, or leaves them out."""
+    choice = config.getoption("--pages-with-machines")
     if choice is None:
         return
     if choice == "only" and config.getoption("--docker-host"):
-        raise pytest.UsageError("--pages-with-hosts only proves pages whose extra machines the suite makes "
-                                "beside its own engine; with --docker-host every block of them is skipped")
+        raise pytest.UsageError("--pages-with-machines only proves pages whose extra hosts or users the suite "
+                                "makes beside its own engine; with --docker-host their blocks are skipped")
     wanted = choice == "only"
-    keep = [item for item in items if not isinstance(item, SybilItem) or _declares_hosts(item) == wanted]
+    keep = [item for item in items if not isinstance(item, SybilItem) or _needs_machines(item) == wanted]
     config.hook.pytest_deselected(items=[item for item in items if item not in keep])
     items[:] = keep
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    _select_pages_with_hosts(config, items)
+    _select_pages_with_machines(config, items)
     shard = config.getoption("--shard")
     if not shard:
         return

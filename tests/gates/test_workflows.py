@@ -110,9 +110,9 @@ def test_the_pages_with_a_second_machine_are_proven_by_their_own_job_and_merged_
     assert fnmatch.fnmatch(upload["with"]["name"], pattern)
     makefile = (ROOT / "Makefile").read_text()
     live = makefile.split("\ntest-live:", 1)[1].split("\n\n", 1)[0]
-    assert "--pages-with-hosts leave-out" in live
+    assert "--pages-with-machines leave-out" in live
     target = makefile.split("\ntest-machines:", 1)[1].split("\n\n", 1)[0]
-    assert "--pages-with-hosts only" in target and "install-system.sh --engine-only" in target
+    assert "--pages-with-machines only" in target and "install-system.sh --engine-only" in target
 
 
 def test_the_weekly_run_reproves_the_chapters_and_checks_external_links(ci):

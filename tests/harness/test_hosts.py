@@ -130,22 +130,25 @@ def collected(*args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-def test_pages_with_hosts_are_found_by_their_directive_and_proven_alone_or_left_out():
-    # The machines job proves the pages that declare hosts= on the suite's own engine; the chapters
-    # job on the runner's daemon leaves them out, so the two never record the same page.
-    pages = [str(PAGES / "two-hosts.md"), str(ROOT / "tests" / "harness" / "pages" / "passes.md")]
+def test_pages_with_hosts_or_users_are_found_by_their_directives_and_proven_alone_or_left_out():
+    # The machines job proves the pages that declare hosts= or users= on the suite's own engine; the
+    # chapters job on the runner's daemon leaves them out, so the two never record the same page.
+    users_page = ROOT / "tests" / "harness" / "pages" / "users" / "rootless.md"
+    pages = [str(PAGES / "two-hosts.md"), str(users_page), str(ROOT / "tests" / "harness" / "pages" / "passes.md")]
 
     def files(result: subprocess.CompletedProcess) -> set[str]:
         assert result.returncode == 0, result.stdout + result.stderr
         return {line.split("::")[0] for line in result.stdout.splitlines() if "::line:" in line}
 
-    assert files(collected("--pages-with-hosts", "only", *pages)) == {"tests/harness/pages/hosts/two-hosts.md"}
-    assert files(collected("--pages-with-hosts", "leave-out", *pages)) == {"tests/harness/pages/passes.md"}
-    assert files(collected(*pages)) == {"tests/harness/pages/hosts/two-hosts.md", "tests/harness/pages/passes.md"}
+    assert files(collected("--pages-with-machines", "only", *pages)) == {"tests/harness/pages/hosts/two-hosts.md",
+                                                                          "tests/harness/pages/users/rootless.md"}
+    assert files(collected("--pages-with-machines", "leave-out", *pages)) == {"tests/harness/pages/passes.md"}
+    assert files(collected(*pages)) == {"tests/harness/pages/hosts/two-hosts.md", "tests/harness/pages/users/rootless.md",
+                                        "tests/harness/pages/passes.md"}
 
 
 def test_proving_only_the_pages_with_hosts_on_a_named_daemon_is_refused():
-    result = collected("--pages-with-hosts", "only", "--docker-host", "unix:///var/run/docker.sock",
+    result = collected("--pages-with-machines", "only", "--docker-host", "unix:///var/run/docker.sock",
                        str(PAGES / "two-hosts.md"))
     assert result.returncode == 4, result.stdout + result.stderr
-    assert "with --docker-host every block of them is skipped" in result.stderr
+    assert "with --docker-host their blocks are skipped" in result.stderr
