@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from docproof import expect, rig
@@ -49,6 +49,7 @@ def typed_replies(command: Command, prompt: str) -> list[tuple[re.Pattern, str]]
 class BlockRunner:
     run: PageRun
     block: Block
+    taped: list[PageShell] = field(default_factory=list)  # shells recording this block
 
     def fail(self, line: int, message: str) -> BlockFailure:
         return BlockFailure(self.block.path, line, message)
@@ -69,7 +70,6 @@ class BlockRunner:
         if block.kind == "cleanup":
             self.run.cleanups.append(block)
             return
-        self.taped: list[PageShell] = []
         try:
             if block.options.background:
                 self.background()
@@ -89,7 +89,7 @@ class BlockRunner:
 
     def tape_on(self, shell: PageShell) -> None:
         """Records the terminal of a visible block while it runs (docproof/recording.py)."""
-        if self.run.settings.recordings is not None and not self.block.hidden and self.run.settings.replay is None:
+        if self.run.settings.recordings is not None and not self.block.hidden:
             shell.record()
             self.taped.append(shell)
 
