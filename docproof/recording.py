@@ -29,6 +29,9 @@ IDLE_LIMIT = 2.0  # seconds: a longer pause is shortened to this
 GAP = 1.0  # seconds between two blocks in a chapter's whole run
 MAX_ROWS = 50  # the page's pty (session.py): a recording is never taller than the terminal was
 MAX_COLUMNS = 200
+# A chapter's whole run is one terminal a reader can read at a page's width: longer lines wrap,
+# older output scrolls away, as in a reader's own terminal of that size.
+CHAPTER_SIZE = (120, 30)
 
 
 class Tape:
@@ -77,16 +80,17 @@ def _compressed(events: list[tuple[float, str]]) -> list[tuple[float, str]]:
     return out
 
 
-def size_of(text: str) -> tuple[int, int]:
+def size_of(text: str, limit: tuple[int, int] = (MAX_COLUMNS, MAX_ROWS)) -> tuple[int, int]:
     """(columns, rows) a player needs to show `text` as the pty did: at least 80 columns, no more
     than the pty had, and every row the cursor reached (a redraw from the top needs no more)."""
     columns, rows = extent(text)
-    return min(max(columns + 1, 80), MAX_COLUMNS), min(max(rows, 3), MAX_ROWS)
+    return min(max(columns + 1, 80), limit[0]), min(max(rows, 3), limit[1])
 
 
-def to_cast(events: list[tuple[float, str]], timestamp: int, title: str) -> str:
+def to_cast(events: list[tuple[float, str]], timestamp: int, title: str,
+            limit: tuple[int, int] = (MAX_COLUMNS, MAX_ROWS)) -> str:
     events = _compressed(events)
-    width, height = size_of("".join(data for _, data in events))
+    width, height = size_of("".join(data for _, data in events), limit)
     header = {"version": 2, "width": width, "height": height, "timestamp": timestamp,
               "idle_time_limit": IDLE_LIMIT, "title": title}
     lines = [json.dumps(header)] + [json.dumps([moment, "o", data]) for moment, data in events]
@@ -115,7 +119,7 @@ def concatenate(casts: list[str], title: str) -> str:
         start = offset + (GAP if events else 0.0)
         events += [(start + moment, data) for moment, data in own]
         offset = events[-1][0] if events else offset
-    return to_cast(events, timestamp or 0, title)
+    return to_cast(events, timestamp or 0, title, CHAPTER_SIZE)
 
 
 def folder_for(record: Path) -> Path:

@@ -133,3 +133,11 @@ def test_a_chapter_run_is_its_blocks_one_after_another_with_a_short_gap():
     assert header["timestamp"] == 100 and header["title"] == "chapter"
     assert [m for m, _ in events] == [0.0, 0.5, 0.5 + recording.GAP, 0.7 + recording.GAP]
     assert render("".join(d for _, d in events)) == "$ echo a\na\n$ echo b\nb"
+
+
+def test_a_chapter_run_is_a_terminal_of_a_readable_size_and_a_block_keeps_the_ptys():
+    wide = recording.to_cast([(0.0, "$ echo\r\n" + "x" * 150 + "\r\n" * 60)], 0, "wide")
+    header, _ = recording.read(wide)
+    assert (header["width"], header["height"]) == (151, recording.MAX_ROWS)
+    header, _ = recording.read(recording.concatenate([wide], "chapter"))
+    assert (header["width"], header["height"]) == recording.CHAPTER_SIZE
