@@ -5,7 +5,8 @@ hands it every chunk it reads from the pty, when it reads it, so the timing is t
 What a reader would not see is left out: the command is shown as typed (`$ ` and the page's text,
 `> ` before each further line, as bash shows a pasted continuation), the harness's `source` of a
 temporary file never reaches the screen (the pty does not echo), and the prompt marker the
-harness's PROMPT_COMMAND prints is cut out. Typed lines of an interactive block are in the output
+harness's PROMPT_COMMAND prints is cut out; a version Debian's build prints with its suffix is
+shown as the page shows it, as a reader's installation prints it (docproof/rig.py). Typed lines of an interactive block are in the output
 as the program's terminal echoes them. A pause longer than IDLE_LIMIT is shortened to it, and the
 header says so (`idle_time_limit`).
 
@@ -22,6 +23,7 @@ import re
 import time
 from pathlib import Path
 
+from docproof import rig
 from docproof.blocks import Block
 from docproof.terminal import extent
 
@@ -64,7 +66,8 @@ class Tape:
             kept = "".join(c for i, c in enumerate(data, at) if keep[i])
             at += len(data)
             if kept:
-                events.append((moment, kept))
+                # Versions as a reader's installation prints them, as the page shows them (rig.py).
+                events.append((moment, rig.readers_view([kept])[0][0]))
         return events
 
     def cast(self, title: str) -> str:

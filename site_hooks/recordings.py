@@ -56,14 +56,17 @@ def _first_command(block: Block) -> str:
     return text.split("\n")[0]
 
 
+def _length(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+
+
 def _player(url: str, cast: str, label: str, summary: str, entry) -> str:
     header, _ = recording.read(cast)
     seconds = recording.duration(cast)
     limit = header.get("idle_time_limit", recording.IDLE_LIMIT)
     when = f"Docker Engine {entry.engine or '?'} · {entry.date or 'an unknown date'}"
     return (
-        f'<details class="docproof-recording"><summary>{html.escape(summary)} '
-        f'({int(seconds // 60)}:{int(seconds % 60):02d})</summary>'
+        f'<details class="docproof-recording"><summary>{html.escape(summary)} ({_length(seconds)})</summary>'
         f'<div class="docproof-player" tabindex="0" role="region" data-cast="{html.escape(url)}" '
         f'data-cols="{header["width"]}" data-rows="{header["height"]}" data-idle="{limit:g}" '
         f'aria-label="{html.escape(label, quote=True)}. Space plays or pauses, arrow keys seek."></div>'

@@ -141,3 +141,22 @@ def test_a_chapter_run_is_a_terminal_of_a_readable_size_and_a_block_keeps_the_pt
     assert (header["width"], header["height"]) == (151, recording.MAX_ROWS)
     header, _ = recording.read(recording.concatenate([wide], "chapter"))
     assert (header["width"], header["height"]) == recording.CHAPTER_SIZE
+
+
+def test_a_recording_shows_versions_as_the_page_does_and_the_site_gate_reads_recordings(tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    tape = recording.Tape(re.compile("\x1eDPnonce:0:\x1f"))
+    tape.typed("docker version --format '{{.Server.Version}}'")
+    tape.write("28.5.2+dfsg4\r\n\x1eDPnonce:0:\x1f")
+    header, events = recording.read(tape.cast("t"))
+    assert "".join(d for _, d in events) == "$ docker version --format '{{.Server.Version}}'\r\n28.5.2\r\n"
+    # A recording that shows the rig anyway is caught by the gate on the built site.
+    site = tmp_path / "site"
+    (site / "recordings" / "page").mkdir(parents=True)
+    (site / "recordings" / "page" / "x.cast").write_text(recording.to_cast([(0.0, "Root: /var/lib/docproof/docker\r\n")], 0, "t"))
+    gate = subprocess.run([sys.executable, str(ROOT / "scripts" / "check_reader_world.py"), "--site", str(site)],
+                          capture_output=True, text=True)
+    assert gate.returncode == 1 and "x.cast:1: a path of the suite's engine" in gate.stdout, gate.stdout + gate.stderr
