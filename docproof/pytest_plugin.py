@@ -16,7 +16,7 @@ from sybil import Sybil
 from sybil.integration.pytest import SybilFile, SybilItem
 
 from docproof import engine as engine_module
-from docproof import expect, rig
+from docproof import expect, recording, rig
 from docproof.blocks import PageError
 from docproof.page import OPEN_RUNS, EngineWatch, PageRun, Rewrite, Settings
 from docproof.parser import PageParser
@@ -43,6 +43,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--record", default="build/verification.json", metavar="PATH",
         help="where to write the verification record the site build reads",
+    )
+    group.addoption(
+        "--no-recordings", action="store_true", default=False,
+        help="do not record what each visible block's terminal shows (by default a passing block's "
+        "recording is written to the folder `recordings` beside the record, for the site's players)",
     )
     group.addoption(
         "--shard", default=None, metavar="K/N",
@@ -135,6 +140,8 @@ def pytest_configure(config: pytest.Config) -> None:
         replay = Replay(site, config.getoption("--replay-pause"))
     config._docproof_settings = Settings(
         root, config.getoption("--command-timeout"), config.getoption("--update-output"), replay)
+    if not config.getoption("--no-recordings") and replay is None:
+        config._docproof_settings.recordings = recording.folder_for(config._docproof_record.path)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
@@ -279,6 +286,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         run = item.example.namespace.get("page_run")
         shown, notes = run.proven(block) if run and result == "passed" and block.kind == "console" else (None, None)
         item.config._docproof_record.add(block, result, reason, report.duration, shown, notes)
+        folder = item.config._docproof_settings.recordings
+        cast = run.casts.pop(block.line, None) if run else None
+        if folder is not None and cast is not None and result == "passed":
+            recording.save(folder, block, cast)
+        elif folder is not None:
+            recording.remove(folder, block)  # never a recording of a block that did not pass
     return report
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import difflib
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from docproof import expect, rig
 from docproof.blocks import Block, BlockFailure, Command, split_console
 from docproof.replay import Difference, Replay
-from docproof.session import Result
+from docproof.session import PageShell, Result
 
 if TYPE_CHECKING:
     from docproof.page import PageRun
@@ -49,6 +49,7 @@ def typed_replies(command: Command, prompt: str) -> list[tuple[re.Pattern, str]]
 class BlockRunner:
     run: PageRun
     block: Block
+    taped: list[PageShell] = field(default_factory=list)  # shells recording this block
 
     def fail(self, line: int, message: str) -> BlockFailure:
         return BlockFailure(self.block.path, line, message)
@@ -68,14 +69,29 @@ class BlockRunner:
             self.as_a_reader(self.run.settings.replay)
         if block.kind == "cleanup":
             self.run.cleanups.append(block)
-        elif block.options.background:
-            self.background()
-        elif block.kind == "console":
-            self.console()
-        elif block.options.within:
-            self.check_within()
-        else:
-            self.script()
+            return
+        try:
+            if block.options.background:
+                self.background()
+            elif block.kind == "console":
+                self.tape_on(self.shell)
+                self.console()
+            elif block.options.within:
+                self.check_within()
+            else:
+                self.tape_on(self.shell)
+                self.script()
+            for shell in self.taped:  # the block passed: keep what its terminal showed
+                self.run.casts[block.line] = shell.tape.cast(f"{block.path}:{block.line}")
+        finally:
+            for shell in self.taped:
+                shell.stop_recording()
+
+    def tape_on(self, shell: PageShell) -> None:
+        """Records the terminal of a visible block while it runs (docproof/recording.py)."""
+        if self.run.settings.recordings is not None and not self.block.hidden:
+            shell.record()
+            self.taped.append(shell)
 
     def as_a_reader(self, replay: Replay) -> None:
         """Before a block of a replay: the reader's pause, and the copy button must give what runs."""
@@ -210,6 +226,7 @@ class BlockRunner:
         user = block.options.user
         shell = run.user_shell(user) if user else run.new_shell(run.current_directory())
         run.background.append(shell)
+        self.tape_on(shell)
         text = "\n".join(c.text for c in split_console(block)) if block.kind == "console" else block.source
         shell.start(text)
         if block.options.ready:

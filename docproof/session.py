@@ -20,6 +20,7 @@ from pathlib import Path
 import pexpect
 
 from docproof.processes import first_child, pid_alive
+from docproof.recording import Tape
 from docproof.terminal import render as clean_output
 
 @dataclass
@@ -44,6 +45,7 @@ class PageShell:
         self.marker = re.compile(r"\x1eDP" + self.nonce + r":(\d+):(?:(\d+),(\d+))?\x1f")
         self.scratch = scratch
         self.count = 0
+        self.tape: Tape | None = None  # what the terminal shows, while a visible block runs
         argv = [*argv_prefix, "bash", "--norc", "--noprofile", "--noediting", "-i"]
         self.child = pexpect.spawn(
             argv[0], argv[1:], cwd=str(cwd), env=env, encoding="utf-8", codec_errors="replace",
@@ -86,8 +88,18 @@ class PageShell:
         path.write_text(text if text.endswith("\n") else text + "\n")
         return path
 
+    def record(self) -> Tape:
+        """Starts a recording of what this terminal shows (docproof/recording.py)."""
+        self.tape = self.child.logfile_read = Tape(self.marker)
+        return self.tape
+
+    def stop_recording(self) -> None:
+        self.tape = self.child.logfile_read = None
+
     def start(self, text: str) -> None:
         """Sends a command without waiting for it (background terminals, streams, interaction)."""
+        if self.tape is not None:
+            self.tape.typed(text)
         self.child.send(f"source {self._script(text)}\n")
 
     def run(

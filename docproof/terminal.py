@@ -18,10 +18,13 @@ from wcwidth import wcwidth
 
 
 class _Screen(pyte.Screen):
+    deepest = 0  # the lowest row the cursor reached
+
     def index(self) -> None:
         if self.margins is None and self.cursor.y == self.lines - 1:
             self.resize(lines=self.lines + 1)
         super().index()
+        self.deepest = max(self.deepest, self.cursor.y)
 
     def tab(self) -> None:
         # A tab stays one tab, not spaces to the next stop: pages show `time`'s and JSON's tabs.
@@ -34,16 +37,31 @@ class _Screen(pyte.Screen):
         super().draw("".join(c for c in data if wcwidth(c) > 0 or unicodedata.combining(c)))
 
 
-def render(raw: str) -> str:
-    """The text left on screen, trailing spaces and trailing empty lines removed."""
+def _screen(raw: str) -> _Screen:
     lines = raw.split("\n")
     screen = _Screen(2 * max(map(len, lines)) + 1, len(lines))  # a wide character takes 2 columns
     screen.set_mode(modes.LNM)  # a line feed returns the carriage too, as the pty's ONLCR does
     pyte.Stream(screen).feed(raw)
+    return screen
+
+
+def extent(raw: str) -> tuple[int, int]:
+    """(columns, rows) a terminal needs to show raw without wrapping or scrolling: the widest
+    line left on screen and the lowest row the cursor reached, counted from 1."""
+    screen = _screen(raw)
+    return max(map(len, _shown(screen)), default=0), max(screen.deepest, screen.cursor.y) + 1
+
+
+def render(raw: str) -> str:
+    """The text left on screen, trailing spaces and trailing empty lines removed."""
+    return "\n".join(_shown(_screen(raw)))
+
+
+def _shown(screen: _Screen) -> list[str]:
     shown = []
     for row in range(screen.lines):
         cells = screen.buffer[row]
         shown.append("".join(cells[column].data for column in range(max(cells, default=-1) + 1)).rstrip())
     while shown and not shown[-1]:
         shown.pop()
-    return "\n".join(shown)
+    return shown

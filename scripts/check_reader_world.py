@@ -6,7 +6,8 @@ what a reader can see:
 - the chapters' Markdown, outside docproof directives (which readers never see), and the
   snippet files pages include;
 - with --site DIR, the text of every built HTML page (outputs there are filled in with what the
-  commands printed, so a path or version that leaked through a wildcard is caught too).
+  commands printed, so a path or version that leaked through a wildcard is caught too) and of
+  every terminal recording the players play.
 Each finding is reported as file:line. Exit status 1 when anything is found.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import re
 import sys
 from pathlib import Path
@@ -72,6 +74,9 @@ def check_site(site: Path) -> list[str]:
     found = []
     for page in sorted(site.rglob("*.html")):
         found += findings(str(page), visible_text(page.read_text(errors="replace")))
+    for cast in sorted(site.rglob("*.cast")):  # the players' terminal recordings (docproof/recording.py)
+        events = [json.loads(line) for line in cast.read_text().splitlines()[1:] if line.strip()]
+        found += findings(str(cast), "".join(event[2] for event in events if event[1] == "o"))
     return found
 
 

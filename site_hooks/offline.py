@@ -9,6 +9,9 @@ reader's address to a third party and fails offline (fonts are handled by `theme
   loaded instead, so such a page gets the copy kept in docs/assets (version in its file name,
   from the npm registry's `mermaid` package; MIT licence beside it). Pages without a diagram
   do not load its 3.5 MB.
+
+asciinema-player, for the test run's terminal recordings, is kept in docs/assets the same way and
+loaded by site_hooks/recordings.py on pages with a recording only.
 """
 
 from __future__ import annotations

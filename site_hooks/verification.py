@@ -27,10 +27,12 @@ except ImportError:  # building from a checkout that was not pip-installed
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from docproof import blocks as docproof_blocks
 from docproof import record as docproof_record
+from docproof import recording as docproof_recording
 from docproof.verdict import NO_RECORD, PageReport, Proofs, Verdict, release_problems, report_for
 
 import markup  # site_hooks/markup.py: MkDocs puts a hook's folder on sys.path while loading it
 import host_label  # site_hooks/host_label.py, likewise; it uses markup's helpers
+import recordings  # site_hooks/recordings.py, likewise: the players of the test run's recordings
 
 log = logging.getLogger("mkdocs.hooks.docproof")
 
@@ -131,5 +133,10 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html_text, page, config, files):
-    copies = _build.copies.get(page.file.src_uri)
-    return markup.add_copy_text(html_text, copies) if copies else html_text
+    build, uri = _build, page.file.src_uri
+    copies = build.copies.get(uri)
+    html_text = markup.add_copy_text(html_text, copies) if copies else html_text
+    report = build.reports.get(uri)
+    # Only recordings of blocks the record says passed with their current digest are published.
+    casts = recordings.proven(report, docproof_recording.folder_for(build.path)) if report and report.verdicts else []
+    return recordings.add_players(html_text, report, casts, page, Path(config.site_dir)) if casts else html_text

@@ -94,9 +94,10 @@ def test_the_site_is_published_only_after_every_proving_job(ci):
 
 
 def test_the_pages_with_a_second_machine_are_proven_by_their_own_job_and_merged_into_the_release(ci):
-    """The pages job proves chapters on the runner's daemon, where a page with extra hosts could only
-    be skipped: it leaves them out (make test-live), the machines job proves them on the suite's own
-    engine (make test-machines), and its record shard is among those the release build merges."""
+    """The pages job proves chapters on the runner's daemon, where a page with extra hosts or users
+    could only be skipped: it leaves them out (make test-live), the machines job proves them on the suite's own
+    engine (make test-machines), and its record shard and recordings are among those the release build
+    merges."""
     jobs = ci["jobs"]
     machines = jobs["machines"]
     assert "if" not in machines  # every event, as the pages job
@@ -104,7 +105,7 @@ def test_the_pages_with_a_second_machine_are_proven_by_their_own_job_and_merged_
     assert run.startswith("make test-machines RECORD=build/")
     record = run.split("RECORD=", 1)[1].split()[0]
     upload = next(step for step in machines["steps"] if step.get("uses", "").startswith("actions/upload-artifact@"))
-    assert upload["with"]["path"] == record and upload["if"] == "always()"
+    assert upload["with"]["path"].split() == [record, "build/recordings"] and upload["if"] == "always()"
     pattern = next(step for step in jobs["release-build"]["steps"]
                    if step.get("uses", "").startswith("actions/download-artifact@"))["with"]["pattern"]
     assert fnmatch.fnmatch(upload["with"]["name"], pattern)
