@@ -19,6 +19,7 @@ from wcwidth import wcwidth
 
 class _Screen(pyte.Screen):
     deepest = 0  # the lowest row the cursor reached
+    widest = 0  # the furthest column anything was drawn to, also on lines erased since
 
     def index(self) -> None:
         if self.margins is None and self.cursor.y == self.lines - 1:
@@ -35,6 +36,7 @@ class _Screen(pyte.Screen):
         # pyte 0.8.2 stops at a character of no width that combines with nothing (a control
         # character, U+200B, U+FE0F) and loses the rest of the text: drop that character alone.
         super().draw("".join(c for c in data if wcwidth(c) > 0 or unicodedata.combining(c)))
+        self.widest = max(self.widest, self.cursor.x)
 
 
 def _screen(raw: str) -> _Screen:
@@ -46,10 +48,12 @@ def _screen(raw: str) -> _Screen:
 
 
 def extent(raw: str) -> tuple[int, int]:
-    """(columns, rows) a terminal needs to show raw without wrapping or scrolling: the widest
-    line left on screen and the lowest row the cursor reached, counted from 1."""
+    """(columns, rows) a terminal needs to replay raw without wrapping or scrolling: the widest
+    line ever drawn (a pull's progress lines are wider than what they leave; drawn narrower, they
+    would wrap and leave stale rows) and the lowest row the cursor reached, counted from 1."""
     screen = _screen(raw)
-    return max(map(len, _shown(screen)), default=0), max(screen.deepest, screen.cursor.y) + 1
+    widest = max(screen.widest, max(map(len, _shown(screen)), default=0))
+    return widest, max(screen.deepest, screen.cursor.y) + 1
 
 
 def render(raw: str) -> str:

@@ -161,3 +161,12 @@ def test_a_recording_shows_versions_as_the_page_does_and_the_site_gate_reads_rec
     gate = subprocess.run([sys.executable, str(ROOT / "scripts" / "check_reader_world.py"), "--site", str(site)],
                           capture_output=True, text=True)
     assert gate.returncode == 1 and "x.cast:1: a path of the suite's engine" in gate.stdout, gate.stdout + gate.stderr
+
+
+def test_a_recording_is_as_wide_as_the_widest_line_ever_drawn_not_only_what_stays():
+    # A pull draws progress bars wider than the "Pull complete" lines that replace them; a player
+    # of the final width would wrap those bars and leave stale rows (found by check_players.py).
+    bar = "c90261561bac: Downloading [=====>                                  ]  1.2MB/2.1MB"
+    raw = f"1.37: Pulling from library/busybox\r\n{bar}\r\n\x1b[1A\x1b[2K\rc90261561bac: Pull complete\r\n"
+    assert render(raw) == "1.37: Pulling from library/busybox\nc90261561bac: Pull complete"
+    assert recording.size_of(raw)[0] == len(bar) + 1
