@@ -13,13 +13,11 @@ serve: python-deps
 	$(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
 
 ## test: install everything, start the suite's engine, seed images, prove every page, then build the
-## site in release mode, which fails if any runnable block lacks a passing record, and play every
-## recording on it to its last frame in Chromium
+## site in release mode, which fails if any runnable block lacks a passing record
 test: setup lint
 	$(PY) -m pytest
 	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
 	$(PY) scripts/check_reader_world.py --site build/site
-	$(PY) scripts/check_players.py --site build/site
 
 ## replay: a reader's replay of every chapter (docproof/replay.py): what the built site's copy buttons
 ## give, in order, no hidden block, from an empty folder, REPLAY_PAUSE seconds between blocks; an exit
