@@ -17,18 +17,9 @@ def on_host(markdown: str, line_starts: list[int], block: docproof_blocks.Block)
     name = block.options.host
     if name is None or block.hidden:
         return []
-    at = line_starts[block.line - 1]
-    fence = _FENCE_LINE.match(markdown[at:])
-    prefix = _continuation(fence.group("prefix") if fence else "")
     index = block.page_hosts.index(name) if name in block.page_hosts else len(ORDINALS)
     which = f"the {ORDINALS[index]} machine" if index < len(ORDINALS) else "the machine"
-    edits = [(at, at, _paragraph(prefix, f"On {which}, {name}:", ".docproof-host") + f"\n{prefix.rstrip()}\n")]
-    if block.kind == "console":
-        for command in docproof_blocks.split_console(block):
-            start = markdown.index("$", line_starts[command.line - 1])
-            edits.append((start, start + 1, f"{name}:~$"))
-    return edits
-
+    return _labelled(markdown, line_starts, block, f"On {which}, {name}:", f"{name}:~$")
 
 
 def on_user(markdown: str, line_starts: list[int], block: docproof_blocks.Block) -> list[tuple[int, int, str]]:
@@ -38,13 +29,19 @@ def on_user(markdown: str, line_starts: list[int], block: docproof_blocks.Block)
     name = block.options.user
     if name is None or block.hidden:
         return []
+    where = f"In a second terminal, logged in as {name}:" if block.options.background else f"As {name}:"
+    return _labelled(markdown, line_starts, block, where, f"{name}@docker-host:~$")
+
+
+def _labelled(markdown: str, line_starts: list[int], block: docproof_blocks.Block,
+              label: str, prompt: str) -> list[tuple[int, int, str]]:
+    """A label paragraph above the block's fence, and `prompt` instead of each command's `$`."""
     at = line_starts[block.line - 1]
     fence = _FENCE_LINE.match(markdown[at:])
     prefix = _continuation(fence.group("prefix") if fence else "")
-    where = f"In a second terminal, logged in as {name}:" if block.options.background else f"As {name}:"
-    edits = [(at, at, _paragraph(prefix, where, ".docproof-host") + f"\n{prefix.rstrip()}\n")]
+    edits = [(at, at, _paragraph(prefix, label, ".docproof-host") + f"\n{prefix.rstrip()}\n")]
     if block.kind == "console":
         for command in docproof_blocks.split_console(block):
             start = markdown.index("$", line_starts[command.line - 1])
-            edits.append((start, start + 1, f"{name}@docker-host:~$"))
+            edits.append((start, start + 1, prompt))
     return edits
