@@ -13,6 +13,7 @@ every process of the machine. See ARCHITECTURE.md, "The engine".
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -203,7 +204,6 @@ class Machine:
         release = os.uname().release
         if Path("/usr/lib/modules", release).exists() or not Path("/proc/config.gz").exists():
             return []
-        import gzip
         modules = {"CONFIG_NF_TABLES": "kernel/net/netfilter/nf_tables.ko",
                    "CONFIG_IP_NF_IPTABLES": "kernel/net/ipv4/netfilter/ip_tables.ko",
                    "CONFIG_TUN": "kernel/drivers/net/tun.ko", "CONFIG_OVERLAY_FS": "kernel/fs/overlayfs/overlay.ko"}
