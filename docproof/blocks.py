@@ -214,6 +214,16 @@ class Command:
     output_line: int  # line of the first output line
 
 
+def shown_prompt(block: Block) -> str:
+    """The prompt a reader sees before the block's commands: on the site (site_hooks/host_label.py)
+    and in its recording (docproof/recording.py), the machine's or the ordinary user's, else `$`."""
+    if block.options.user:
+        return f"{block.options.user}@docker-host:~$"
+    if block.options.host:
+        return f"{block.options.host}:~$"
+    return "$"
+
+
 def split_console(block: Block) -> list[Command]:
     """The `$ ` commands of a console block with the output shown under each."""
     lines = block.source.rstrip("\n").split("\n") if block.source.strip() else []

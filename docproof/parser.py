@@ -25,6 +25,19 @@ class PageParser:
         for block in page.blocks:
             if block.kind == "console":
                 commands = split_console(block)  # refuse malformed console blocks at collection
-                if block.options.background and any(c.expected for c in commands):
-                    raise PageError(shown, block.line, "a background block's output is not checked: show none")
+                if block.options.background:
+                    check_background_output(shown, block, commands)
             yield Region(block.start, block.end, parsed=block, evaluator=evaluate)
+
+
+def check_background_output(path: Path, block, commands) -> None:
+    """A background block's commands run together, and what they print is checked only up to
+    its `ready` text's line (docproof/runners.py): so the output goes under the last command,
+    and only with `ready`."""
+    for command in commands[:-1]:
+        if command.expected:
+            raise PageError(path, command.output_line, "a background block's commands run together: "
+                                                       "show their output under the last one")
+    if commands[-1].expected and not block.options.ready:
+        raise PageError(path, commands[-1].output_line, "a background block's output is checked up to its "
+                                                        "`ready` text: add `ready=\"...\"` or show no output")

@@ -2,13 +2,16 @@
 
 A `Tape` is the `logfile_read` of a shell's pexpect child while one visible block runs: pexpect
 hands it every chunk it reads from the pty, when it reads it, so the timing is the run's own.
-What a reader would not see is left out: the command is shown as typed (`$ ` and the page's text,
-`> ` before each further line, as bash shows a pasted continuation), the harness's `source` of a
-temporary file never reaches the screen (the pty does not echo), and the prompt marker the
-harness's PROMPT_COMMAND prints is cut out; a version Debian's build prints with its suffix is
-shown as the page shows it, as a reader's installation prints it (docproof/rig.py). Typed lines of an interactive block are in the output
-as the program's terminal echoes them. A pause longer than IDLE_LIMIT is shortened to it, and the
-header says so (`idle_time_limit`).
+What a reader would not see is left out, and what a reader would see is put in:
+- the command appears as typed after the prompt the page shows (`$ `, or another machine's or an
+  ordinary user's, docproof/blocks.shown_prompt), with `> ` before each further line, as bash
+  shows a pasted continuation; the several commands of a background block each after a prompt;
+- the harness's `source` of a temporary file never reaches the screen (the pty does not echo),
+  and the prompt marker the harness's PROMPT_COMMAND prints is cut out;
+- a version Debian's build prints with its suffix is shown as the page shows it, as a reader's
+  installation prints it (docproof/rig.py).
+Typed lines of an interactive block are in the output as the program's terminal echoes them. A
+pause longer than IDLE_LIMIT is shortened to it, and the header says so (`idle_time_limit`).
 
 The pytest plugin writes a passing block's cast as RECORDINGS/PAGE/DIGEST.cast (the digest the
 verification record keys the block by) and deletes it for a block that did not pass;
@@ -39,8 +42,9 @@ CHAPTER_SIZE = (120, 30)
 class Tape:
     """The chunks a pty gave, each with the time it was read, for one block."""
 
-    def __init__(self, marker: re.Pattern) -> None:
+    def __init__(self, marker: re.Pattern, prompt: str = "$") -> None:
         self.marker = marker
+        self.prompt = prompt
         self.began = time.monotonic()
         self.timestamp = int(time.time())
         self.events: list[tuple[float, str]] = []
@@ -53,7 +57,7 @@ class Tape:
 
     def typed(self, command: str) -> None:
         """The command as a reader types it, before what it prints."""
-        self.write("$ " + command.rstrip("\n").replace("\n", "\r\n> ") + "\r\n")
+        self.write(f"{self.prompt} " + command.rstrip("\n").replace("\n", "\r\n> ") + "\r\n")
 
     def shown(self) -> list[tuple[float, str]]:
         """The events with the harness's prompt markers cut out (a marker may span two chunks)."""

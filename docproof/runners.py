@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from docproof import expect, rig
-from docproof.blocks import Block, BlockFailure, Command, split_console
+from docproof.blocks import Block, BlockFailure, Command, shown_prompt, split_console
 from docproof.replay import Difference, Replay
 from docproof.session import PageShell, Result
+from docproof.terminal import render as clean_output
 
 if TYPE_CHECKING:
     from docproof.page import PageRun
@@ -90,7 +91,7 @@ class BlockRunner:
     def tape_on(self, shell: PageShell) -> None:
         """Records the terminal of a visible block while it runs (docproof/recording.py)."""
         if self.run.settings.recordings is not None and not self.block.hidden:
-            shell.record()
+            shell.record(shown_prompt(self.block))
             self.taped.append(shell)
 
     def as_a_reader(self, replay: Replay) -> None:
@@ -227,15 +228,28 @@ class BlockRunner:
         shell = run.user_shell(user) if user else run.new_shell(run.current_directory())
         run.background.append(shell)
         self.tape_on(shell)
-        text = "\n".join(c.text for c in split_console(block)) if block.kind == "console" else block.source
-        shell.start(text)
+        commands = split_console(block) if block.kind == "console" else []
+        text = "\n".join(c.text for c in commands) if commands else block.source
+        shell.start(text, typed=[c.text for c in commands] or None)
         if block.options.ready:
+            # What the page shows is checked up to the end of the ready text's line.
+            shows = bool(commands and commands[-1].expected)
+            ready = re.escape(block.options.ready) + (r"[^\n]*\n" if shows else "")
             try:
                 # The ready text, or the prompt: the command ended without printing it.
-                ended = shell.child.expect([re.escape(block.options.ready), shell.marker], timeout=self.timeout)
+                ended = shell.child.expect([ready, shell.marker], timeout=self.timeout)
                 if ended:
                     raise RuntimeError("the background command ended")
             except Exception:
                 output = shell.child.before if isinstance(shell.child.before, str) else ""
                 raise self.fail(block.line, f"background command never printed {block.options.ready!r}"
-                                            f"\nlast output:\n{indent(tail(output))}") from None
+                                            + (" and the end of its line" if shows else "")
+                                            + f"\nlast output:\n{indent(tail(output))}") from None
+            if shows:
+                # All the terminal has shown so far, as the recording has it: up to the ready
+                # line and whatever else came in the same read.
+                child = shell.child
+                output = clean_output(shell.marker.sub("", child.before + child.after + child.buffer))
+                for command in commands:
+                    self.compare(command, command.text.replace("\n", "\n    "),
+                                 output if command is commands[-1] else "")

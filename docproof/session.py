@@ -88,18 +88,21 @@ class PageShell:
         path.write_text(text if text.endswith("\n") else text + "\n")
         return path
 
-    def record(self) -> Tape:
-        """Starts a recording of what this terminal shows (docproof/recording.py)."""
-        self.tape = self.child.logfile_read = Tape(self.marker)
+    def record(self, prompt: str = "$") -> Tape:
+        """Starts a recording of what this terminal shows (docproof/recording.py); commands are
+        typed after `prompt`, the one the page shows."""
+        self.tape = self.child.logfile_read = Tape(self.marker, prompt)
         return self.tape
 
     def stop_recording(self) -> None:
         self.tape = self.child.logfile_read = None
 
-    def start(self, text: str) -> None:
-        """Sends a command without waiting for it (background terminals, streams, interaction)."""
+    def start(self, text: str, typed: list[str] | None = None) -> None:
+        """Sends a command without waiting for it (background terminals, streams, interaction).
+        typed: the commands as a reader types them one after another, when text is several."""
         if self.tape is not None:
-            self.tape.typed(text)
+            for command in typed or [text]:
+                self.tape.typed(command)
         self.child.send(f"source {self._script(text)}\n")
 
     def run(

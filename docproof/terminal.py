@@ -5,7 +5,9 @@ rewrite them; `docker stats` redraws from the top; removing the escape codes alo
 stale or wrong lines. pyte, a VT100/VT220 emulator, applies them. The screen is wider than the
 longest line (nothing wraps) and grows at the bottom (nothing scrolls away: the whole output is
 kept), and it starts where the command's output starts, so "home" and "clear the screen" act on
-that output only.
+that output only. Above that output sits one row for the command's own line, as on a reader's
+screen: Compose starts its progress by moving the cursor up a row and down again, which on a
+screen without that row would leave an empty line a reader never sees.
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ class _Screen(pyte.Screen):
         super().index()
         self.deepest = max(self.deepest, self.cursor.y)
 
+    def cursor_position(self, line=None, column=None) -> None:
+        # Rows count from the output's first row: the command's row above it is not the top.
+        super().cursor_position((line or 1) + 1, column)
+
+    def cursor_to_line(self, line=None) -> None:
+        super().cursor_to_line((line or 1) + 1)
+
     def tab(self) -> None:
         # A tab stays one tab, not spaces to the next stop: pages show `time`'s and JSON's tabs.
         self.buffer[self.cursor.y][self.cursor.x] = self.cursor.attrs._replace(data="\t")
@@ -41,8 +50,9 @@ class _Screen(pyte.Screen):
 
 def _screen(raw: str) -> _Screen:
     lines = raw.split("\n")
-    screen = _Screen(2 * max(map(len, lines)) + 1, len(lines))  # a wide character takes 2 columns
+    screen = _Screen(2 * max(map(len, lines)) + 1, len(lines) + 1)  # a wide character takes 2 columns
     screen.set_mode(modes.LNM)  # a line feed returns the carriage too, as the pty's ONLCR does
+    assert screen.cursor.y == 1  # home, where the output starts: below the command's row
     pyte.Stream(screen).feed(raw)
     return screen
 
@@ -53,7 +63,7 @@ def extent(raw: str) -> tuple[int, int]:
     would wrap and leave stale rows) and the lowest row the cursor reached, counted from 1."""
     screen = _screen(raw)
     widest = max(screen.widest, max(map(len, _shown(screen)), default=0))
-    return widest, max(screen.deepest, screen.cursor.y) + 1
+    return widest, max(screen.deepest, screen.cursor.y)  # rows below the command's row
 
 
 def render(raw: str) -> str:
@@ -63,7 +73,8 @@ def render(raw: str) -> str:
 
 def _shown(screen: _Screen) -> list[str]:
     shown = []
-    for row in range(screen.lines):
+    # The command's row shows only what the output drew over it (a cursor moved above its start).
+    for row in range(0 if any(cell.data.strip() for cell in screen.buffer[0].values()) else 1, screen.lines):
         cells = screen.buffer[row]
         shown.append("".join(cells[column].data for column in range(max(cells, default=-1) + 1)).rstrip())
     while shown and not shown[-1]:

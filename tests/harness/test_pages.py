@@ -62,7 +62,7 @@ def stated(page: Path, kind: str) -> str:
 def test_a_page_using_every_block_form_passes(docker_engine, tmp_path):
     result = run_pages(PAGES / "passes.md", record=tmp_path / "record.json")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"\b12 passed, 1 skipped\b", result.stdout), result.stdout
+    assert re.search(r"\b13 passed, 1 skipped\b", result.stdout), result.stdout
 
 
 @pytest.mark.parametrize("page", sorted(PAGES.glob("fail-*.md")), ids=lambda p: p.stem)

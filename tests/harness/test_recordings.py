@@ -44,7 +44,7 @@ def test_each_passing_visible_block_is_recorded_and_a_hidden_one_is_not(recorded
     page, folder = PAGES / "recorded.md", recorded
     blocks = _blocks(page)
     visible = [b for b in blocks if not b.hidden]
-    assert len(visible) == 5 and len(blocks) == 7
+    assert len(visible) == 6 and len(blocks) == 8
     assert all(_cast(folder, b).is_file() for b in visible)
     assert not any(_cast(folder, b).exists() for b in blocks if b.hidden)
     assert len(list(folder.rglob("*.cast"))) == len(visible)
@@ -87,7 +87,7 @@ def _per_command(events, block) -> list[tuple[str, str]]:
 def test_frames_played_through_the_terminal_model_end_with_what_the_page_shows(recorded):
     page, folder = PAGES / "recorded.md", recorded
     consoles = [b for b in _blocks(page) if b.kind == "console"]
-    assert len(consoles) == 4
+    assert len(consoles) == 5
     for block in consoles:
         _, events = recording.read(_cast(folder, block).read_text())
         commands = _per_command(events, block)

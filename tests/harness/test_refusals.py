@@ -104,8 +104,10 @@ CASES = [
     ("output-before-command", TITLE + "```console\nhello\n```\n", 4, "a console block starts with a `$ ` command"),
     ("unclosed-here-document", TITLE + "```console\n$ cat <<EOF\nhello\n```\n", 4, "here-document `EOF` is never closed"),
     ("empty-console", TITLE + "```console\n```\n", 3, "empty console block"),
-    ("background-with-output", TITLE + '<!-- docproof: background ready="x" -->\n```console\n$ echo x\nx\n```\n', 4,
-     "a background block's output is not checked: show none"),
+    ("background-output-without-ready", TITLE + '<!-- docproof: background -->\n```console\n$ echo x\nx\n```\n', 6,
+     "a background block's output is checked up to its `ready` text"),
+    ("background-output-of-a-first-command", TITLE + '<!-- docproof: background ready="x" -->\n```console\n$ echo w\nw\n$ echo x\nx\n```\n', 6,
+     "a background block's commands run together: show their output under the last one"),
     # what a page must prove (verdict.check_proves_something)
     ("nothing-runs", TITLE + "```text\ndocker ps\n```\n", 1, "no runnable block found"),
     ("only-hidden-blocks", TITLE + "<!-- docproof: check\ntrue\n-->\n", 1, "no runnable block found"),

@@ -88,3 +88,13 @@ def test_window_titles_and_saved_cursors_are_applied_not_shown():
 
 def test_invisible_characters_do_not_hide_the_text_after_them():
     assert render("a\x07b\u200bc\x01d \u2714\ufe0f done\r\n") == "abcd \u2714 done"
+
+
+def test_compose_going_up_a_row_and_down_again_at_its_start_leaves_no_empty_line():
+    # Compose 2.40's first write on a terminal: up a row (onto the command's line), down again.
+    raw = "\x1b[1A\x1b[1B\x1b[0G\x1b[?25l[+] Running 1/1\r\n ✔ Container c-a-1  Started\r\n\x1b[?25h"
+    assert render(raw) == "[+] Running 1/1\n ✔ Container c-a-1  Started"
+
+
+def test_output_drawn_over_the_commands_row_is_kept():
+    assert render("\x1b[1A\rabove\r\n\r\nbelow\r\n") == "above\n\nbelow"

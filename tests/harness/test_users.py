@@ -55,6 +55,10 @@ def test_a_user_runs_a_rootless_engine_and_nothing_of_it_outlives_the_page(engin
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout, result.stdout
     assert leftovers(engine) == []
+    # Its recordings type each command after the prompt the page shows for the block.
+    typed = sorted(json.loads(cast.read_text().splitlines()[1])[2].split(" ", 1)[0]
+                   for cast in (tmp_path / "recordings").rglob("*.cast"))
+    assert typed == ["$", "alice@docker-host:~$", "alice@docker-host:~$", "alice@docker-host:~$"], typed
     print(f"the page with a rootless engine took {time.monotonic() - began:.1f}s")
 
 
