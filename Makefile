@@ -13,11 +13,10 @@ serve: python-deps
 	$(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
 
 ## test: install everything, start the suite's engine, seed images, prove every page, then build the
-## site in release mode, which fails if any runnable block lacks a passing record
+## site as released (site-release)
 test: setup lint
 	$(PY) -m pytest
-	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
-	$(PY) scripts/check_reader_world.py --site build/site
+	$(MAKE) --no-print-directory site-release
 
 ## replay: a reader's replay of every chapter (docproof/replay.py): what the built site's copy buttons
 ## give, in order, no hidden block, from an empty folder, REPLAY_PAUSE seconds between blocks; an exit
@@ -55,10 +54,13 @@ runner-containerd-store:
 	sudo systemctl restart docker
 	docker info --format '{{.DriverStatus}}' | grep -q io.containerd.snapshotter
 
-## site-release: the site as published: fails when a runnable block has no passing record
+## site-release: the site as published: fails when a runnable block has no passing record, when the
+## site shows the test rig, or when a player does not play to a last frame that shows its block
+## (Chromium: Debian's, or the one CHROMIUM names)
 site-release: python-deps
 	DOCPROOF_RELEASE=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
 	$(PY) scripts/check_reader_world.py --site build/site
+	$(PY) scripts/check_players.py --site build/site
 
 ## links-external: every link from the built site to another host (the weekly scheduled workflow;
 ## internal links are checked on every run by the strict build and the browser tests)

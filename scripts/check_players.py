@@ -12,23 +12,24 @@ This script checks it on a built site (`--site DIR`, default build/site):
   seeks to its end with the player's API (`seek('100%')`, asciinema-player 3.x) and waits for the
   player's `ended` event, then reads the rows of its terminal (`.ap-term-text .ap-line`);
 - it compares that last frame with what the page shows for the block: the text of the block's
-  <pre> just before its stamp. The chapter's player ends with the chapter's last recorded block
-  (the last stamp on the page whose recording the site publishes), so it is compared with that.
+  <pre> just before its stamp. The chapter's player ends with the chapter's last recorded block,
+  which it names (`data-ends-with`, site_hooks/recordings.py), so it is compared with that.
 
 What "matches" means. Both sides lose trailing spaces and trailing empty lines; the shown text's
 tabs become spaces to the next multiple of 8 and its lines are cut at the terminal's width, as
-the player's terminal shows them. Then the frame must fit the shown text by the page's own rules
-(docproof/expect.py, the rules the proving run checked the output by): `...` inside a line stands
+the player's terminal shows them, and a command of several lines has `> ` before each further
+line, as the recording types it (bash's continuation prompt). Then the frame must fit the shown
+text by the page's own rules (docproof/expect.py, the rules the proving run checked the output
+by): `...` inside a line stands
 for any text on that line; a line of only `...` (output the page leaves out) for any number of
 rows; everything else must be the same, character for character. A block's own player must show
 the block and nothing else; the chapter's may show earlier blocks above its last one. Only where
 the terminal itself lost the top of the block may the frame fit the shown text from some line on
-(its first row to its last, the first row a line the page shows, not one an elision stands
-for; stricter than the page's rules, so it can fail a tall block whose top scrolled into an
-elision, never pass a wrong one): when the screen is full (the top scrolled away) or the
-block's recording moves the cursor home or clears the screen (`docker stats` redraws its table
-over the typed command). So a player fails when its last frame lacks a line the page shows, has a
-line the page does not show (outside an elision), or differs in one character.
+(its first row to its last; that rest of the text must hold at least one line the page shows, not
+only elisions, which would fit any screen): when the screen is full (the top scrolled away) or
+the block's recording moves the cursor home or clears the screen (`docker stats` redraws its
+table over the typed command). So a player fails when its last frame lacks a line the page
+shows, has a line the page does not show (outside an elision), or differs in one character.
 
 One line per player (page, block as PAGE.md:LINE or "chapter", ok or FAILED and a short diff),
 then the count and the time taken. Exit status 1 when a player fails, a page asks another host,
@@ -41,6 +42,7 @@ import argparse
 import difflib
 import functools
 import http.server
+import os
 import re
 import sys
 import threading
@@ -52,9 +54,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from docproof import expect, recording  # noqa: E402
-from docproof.blocks import PageError, parse_page  # noqa: E402
+from docproof.blocks import Block, PageError, parse_page, split_console  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # a GitHub runner has /usr/bin/google-chrome
 CHROMIUM_ARGS = [  # as tests/site/conftest.py launches it
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
@@ -74,10 +76,10 @@ COLLECT = """() => {
   const stamps = [...document.querySelectorAll('p.docproof-stamp[data-docproof-digest]')];
   return {
     players: [...document.querySelectorAll('details.docproof-recording')].map(box => {
+      const spot = box.querySelector('.docproof-player');
       const stamp = box.previousElementSibling;
-      const digest = stamp && stamp.getAttribute('data-docproof-digest');
-      return {cast: box.querySelector('.docproof-player').getAttribute('data-cast'), digest,
-              shown: digest ? shown(stamp) : null};
+      const digest = spot.getAttribute('data-ends-with') || (stamp && stamp.getAttribute('data-docproof-digest'));
+      return {cast: spot.getAttribute('data-cast'), digest, chapter: spot.hasAttribute('data-ends-with')};
     }),
     blocks: stamps.map(s => ({digest: s.getAttribute('data-docproof-digest'), shown: shown(s)})),
   };
@@ -139,10 +141,25 @@ def fits(frame: list[str], shown: list[str], above: bool, lost_top: bool) -> boo
     screen = "\n".join(frame)
     if expect.match((["..."] if above else []) + shown, screen).ok:
         return True
-    # The frame then starts at a line the page shows, not inside an elision: a suffix that starts
-    # with `...` would let anything pass (the elision could stand for the whole screen).
-    return lost_top and any(shown[i].strip() != expect.ELLIPSIS and expect.match(shown[i:], screen).ok
-                            for i in range(1, len(shown)))
+    # The frame then fits the text from some line on, and at least one line of it is one the page
+    # shows: a rest of only elisions would let anything pass.
+    return lost_top and any(any(line.strip() != expect.ELLIPSIS for line in shown[i:])
+                            and expect.match(shown[i:], screen).ok for i in range(1, len(shown)))
+
+
+def as_typed(shown: str, block: Block | None) -> str:
+    """The shown text as its recording types it: `> ` before each further line of a command of
+    several lines, as bash shows a pasted continuation (docproof/recording.py, Tape.typed)."""
+    if block is None or block.kind != "console":
+        return shown
+    lines = shown.split("\n")
+    for command in split_console(block):
+        first, *rest = command.text.split("\n")
+        for i in range(len(lines) - len(rest)):
+            if rest and lines[i].endswith(first) and lines[i + 1:i + 1 + len(rest)] == rest:
+                lines[i + 1:i + 1 + len(rest)] = ["> " + line for line in rest]
+                break
+    return "\n".join(lines)
 
 
 def compare(frame_rows: list[str], cols: int, shown: str, above: bool, redraws: bool) -> str:
@@ -157,14 +174,14 @@ def compare(frame_rows: list[str], cols: int, shown: str, above: bool, redraws: 
     return "\n    " + "\n    ".join(lines[:12] + (["    ..."] if len(lines) > 12 else []))
 
 
-def block_lines(page: str) -> dict[str, str]:
-    """digest -> PAGE.md:LINE of the chapter's source, when the source is here."""
+def page_blocks(page: str) -> dict[str, Block]:
+    """digest -> block of the chapter's source, when the source is here."""
     source = ROOT / "docs" / (page.strip("/") + ".md")
     try:
         blocks = parse_page(source.relative_to(ROOT), source.read_text(), ROOT).blocks
     except (OSError, PageError):
         return {}
-    return {block.digest: f"{block.path}:{block.line}" for block in blocks}
+    return {block.digest: block for block in blocks}
 
 
 def redraws(cast: Path) -> bool:
@@ -190,15 +207,15 @@ def check_page(context, url: str, site: Path, page_path: str) -> list[Result]:
     try:
         page.goto(url + page_url, wait_until="networkidle")
         found = page.evaluate(COLLECT)
-        lines = block_lines(page_url)
+        blocks = page_blocks(page_url)
         slug = page_url.strip("/")
-        recorded = [b for b in found["blocks"] if (site / "recordings" / slug / f"{b['digest']}.cast").is_file()]
+        texts = {b["digest"]: b["shown"] for b in found["blocks"]}
         results = []
         for n, player in enumerate(found["players"]):
-            chapter = player["cast"].endswith("/chapter.cast")
-            last = recorded[-1] if chapter and recorded else None
-            digest, shown = (last["digest"], last["shown"]) if last else (player["digest"], player["shown"])
-            name = lines.get(digest, digest or f"player {n + 1}")
+            digest, chapter = player["digest"], player["chapter"]
+            shown = texts.get(digest)
+            block = blocks.get(digest)
+            name = f"{block.path}:{block.line}" if block else (digest or f"player {n + 1}")
             if chapter:
                 name = f"chapter (ends with {name})"
             if shown is None:
@@ -209,8 +226,8 @@ def check_page(context, url: str, site: Path, page_path: str) -> list[Result]:
             except Exception as error:  # noqa: BLE001 - a player that does not play is a failure
                 results.append(Result(page_url, name, False, str(error).splitlines()[0]))
                 continue
-            cast = site / "recordings" / slug / f"{digest}.cast"
-            diff = compare(played["rows"], played["cols"], shown, above=chapter, redraws=redraws(cast))
+            cast = site / "recordings" / slug / f"{digest}.cast"  # the block's own, when it has a player
+            diff = compare(played["rows"], played["cols"], as_typed(shown, block), above=chapter, redraws=redraws(cast))
             results.append(Result(page_url, name, not diff, diff))
         return results
     finally:

@@ -19,7 +19,7 @@ def on_host(markdown: str, line_starts: list[int], block: docproof_blocks.Block)
         return []
     index = block.page_hosts.index(name) if name in block.page_hosts else len(ORDINALS)
     which = f"the {ORDINALS[index]} machine" if index < len(ORDINALS) else "the machine"
-    return _labelled(markdown, line_starts, block, f"On {which}, {name}:", f"{name}:~$")
+    return _labelled(markdown, line_starts, block, f"On {which}, {name}:", docproof_blocks.shown_prompt(block))
 
 
 def on_user(markdown: str, line_starts: list[int], block: docproof_blocks.Block) -> list[tuple[int, int, str]]:
@@ -30,7 +30,7 @@ def on_user(markdown: str, line_starts: list[int], block: docproof_blocks.Block)
     if name is None or block.hidden:
         return []
     where = f"In a second terminal, logged in as {name}:" if block.options.background else f"As {name}:"
-    return _labelled(markdown, line_starts, block, where, f"{name}@docker-host:~$")
+    return _labelled(markdown, line_starts, block, where, docproof_blocks.shown_prompt(block))
 
 
 def _labelled(markdown: str, line_starts: list[int], block: docproof_blocks.Block,

@@ -60,7 +60,9 @@ def _length(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
 
 
-def _player(url: str, cast: str, label: str, summary: str, entry) -> str:
+def _player(url: str, cast: str, label: str, summary: str, entry, ends_with: str | None = None) -> str:
+    """A closed box with the player; ends_with: the digest of the block a chapter's run ends with
+    (scripts/check_players.py compares the last frame with that block)."""
     header, _ = recording.read(cast)
     seconds = recording.duration(cast)
     limit = header.get("idle_time_limit", recording.IDLE_LIMIT)
@@ -69,6 +71,7 @@ def _player(url: str, cast: str, label: str, summary: str, entry) -> str:
         f'<details class="docproof-recording"><summary>{html.escape(summary)} ({_length(seconds)})</summary>'
         f'<div class="docproof-player" tabindex="0" role="region" data-cast="{html.escape(url)}" '
         f'data-cols="{header["width"]}" data-rows="{header["height"]}" data-idle="{limit:g}" '
+        + (f'data-ends-with="{ends_with}" ' if ends_with else "") +
         f'aria-label="{html.escape(label, quote=True)}. Space plays or pauses, arrow keys seek."></div>'
         f'<p class="docproof-recording-note">Recorded by the same test run that verified it ({html.escape(when)}), '
         f'as its terminal showed it. Pauses longer than {limit:g} s are shortened to {limit:g} s. '
@@ -80,14 +83,15 @@ def add_players(page_html: str, report: PageReport, casts: list[tuple[Verdict, s
     """Writes the page's proven recordings into the site and puts their players on the page."""
     slug = page.url.strip("/") or "index"
     players: dict[str, str] = {}
+    (site_dir / "recordings" / slug).mkdir(parents=True, exist_ok=True)
     for verdict, cast in casts:
         block = verdict.block
+        if not watched(block):
+            continue  # its recording is published only inside the chapter's
         target = f"recordings/{slug}/{block.digest}.cast"
-        (site_dir / target).parent.mkdir(parents=True, exist_ok=True)
         (site_dir / target).write_text(cast)
-        if watched(block):
-            players[block.digest] = _player(get_relative_url(target, page.url), cast,
-                                            f"Terminal recording of {_first_command(block)}", "Watch it run", verdict.entry)
+        players[block.digest] = _player(get_relative_url(target, page.url), cast,
+                                        f"Terminal recording of {_first_command(block)}", "Watch it run", verdict.entry)
 
     def after_stamp(found: re.Match) -> str:
         return found.group(0) + players.pop(found.group("digest"), "")
@@ -99,7 +103,8 @@ def add_players(page_html: str, report: PageReport, casts: list[tuple[Verdict, s
     latest = max((v.entry for v, _ in casts), key=lambda e: str(e.date or ""))
     chapter = _player(get_relative_url(whole, page.url), (site_dir / whole).read_text(),
                       f"Terminal recording of this chapter's {len(casts)} recorded blocks",
-                      f"Watch this chapter's {len(casts)} recorded blocks run, one after another", latest)
+                      f"Watch this chapter's {len(casts)} recorded blocks run, one after another", latest,
+                      ends_with=casts[-1][0].block.digest)
     page_html, found = _STATUS.subn(lambda m: m.group(0) + chapter, page_html, count=1)
     if not found:
         page_html = chapter + page_html

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +39,37 @@ def test_every_player_ends_on_its_block_and_a_changed_recording_fails(tmp_path):
     failed = [line for line in done.stdout.splitlines() if "FAILED" in line]
     assert failed == [f"watched/  {streamed.digest}  FAILED"], done.stdout
     assert "+db        0.03%" in done.stdout and "1 failed" in done.stdout
+
+
+def _checker():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_players", sitebuild.ROOT / "scripts" / "check_players.py")
+    module = sys.modules["check_players"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_frame_whose_top_scrolled_away_fits_from_a_line_on_but_not_by_elisions_alone():
+    fits = _checker().fits
+    shown = ["$ docker image rm a b", "Untagged: a", "...", "$ docker image ls -q | wc -l", "0"]
+    # The top scrolled into the elision: the rows below must be the page's, character for character.
+    assert fits(["Deleted: sha256:22b9", "$ docker image ls -q | wc -l", "0"], shown, above=False, lost_top=True)
+    assert not fits(["Deleted: sha256:22b9", "$ docker image ls -q | wc -l", "1"], shown, above=False, lost_top=True)
+    # Without a lost top the whole block must be there.
+    assert not fits(["Deleted: sha256:22b9", "$ docker image ls -q | wc -l", "0"], shown, above=False, lost_top=False)
+    # A rest of nothing but an elision would fit any screen: it does not count.
+    assert not fits(["anything at all"], ["$ dockerd-rootless.sh", "..."], above=False, lost_top=True)
+
+
+def test_a_command_of_several_lines_is_compared_with_bashs_continuation_prompt():
+    checker = _checker()
+    from docproof.blocks import parse_page
+
+    text = ("# T\n\n```console\n$ docker build -t a \\\n    ctx | grep x\nx\n$ cat <<EOF\none\nEOF\none\n```\n")
+    (block,) = parse_page(Path("docs/t.md"), text, sitebuild.ROOT).blocks
+    shown = "$ docker build -t a \\\n    ctx | grep x\nx\n$ cat <<EOF\none\nEOF\none"
+    assert checker.as_typed(shown, block) == "$ docker build -t a \\\n>     ctx | grep x\nx\n$ cat <<EOF\n> one\n> EOF\none"
+    # The page's text without the prompts is what a frame with them fails against.
+    assert checker.compare(["$ docker build -t a \\", ">     ctx | grep x", "x", ""], 80, "$ docker build -t a \\\n    ctx | grep x\nx",
+                           above=False, redraws=False)

@@ -78,7 +78,9 @@ def test_a_streamed_block_gets_a_player_and_the_chapter_one_for_its_whole_run(tm
     assert "Pauses longer than 2 s are shortened to 2 s." in html
     assert 'tabindex="0" role="region"' in html and 'aria-label="Terminal recording of docker stats' in html
     published = built.site / "recordings" / "watched"
-    assert sorted(p.name for p in published.iterdir()) == sorted([f"{plain.digest}.cast", f"{streamed.digest}.cast", "chapter.cast"])
+    # A block without a player of its own is published only inside the chapter's whole run.
+    assert sorted(p.name for p in published.iterdir()) == sorted([f"{streamed.digest}.cast", "chapter.cast"])
+    assert re.search(rf'data-cast="../recordings/watched/chapter.cast"[^>]* data-ends-with="{streamed.digest}"', html)
     header, events = recording.read((published / "chapter.cast").read_text())
     assert header["version"] == 2 and events[0][1] == "$ echo plain\r\n" and FRAMES[-1] in events[-1][1]
     # The block's text stays on the page as text: the player is an addition, not a replacement.
@@ -107,7 +109,8 @@ def test_a_block_changed_since_its_run_loses_its_player_and_its_recording(tmp_pa
     assert built.ok, built.output
     html = (built.site / "watched" / "index.html").read_text()
     assert f"{changed.digest}.cast" not in html and f"{streamed.digest}.cast" not in html
-    assert sorted(p.name for p in (built.site / "recordings" / "watched").iterdir()) == [f"{plain.digest}.cast", "chapter.cast"]
+    assert sorted(p.name for p in (built.site / "recordings" / "watched").iterdir()) == ["chapter.cast"]
+    assert f'data-ends-with="{plain.digest}"' in html
 
 
 def test_a_recording_of_a_block_the_record_says_failed_is_not_published(tmp_path):
