@@ -31,6 +31,10 @@ the block's recording moves the cursor home or clears the screen (`docker stats`
 table over the typed command). So a player fails when its last frame lacks a line the page
 shows, has a line the page does not show (outside an elision), or differs in one character.
 
+Before playing anything it checks that the players are all there: a page with proven blocks has
+the chapter's, and each proven block better watched than read (site_hooks/recordings.py,
+`watched`: it streams, serves, takes typed input or shows progress) has its own.
+
 One line per player (page, block as PAGE.md:LINE or "chapter", ok or FAILED and a short diff),
 then the count and the time taken. Exit status 1 when a player fails, a page asks another host,
 or the site has no player at all.
@@ -56,12 +60,18 @@ sys.path.insert(0, str(ROOT))
 from docproof import expect, recording  # noqa: E402
 from docproof.blocks import Block, PageError, parse_page, split_console  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "site_hooks"))
+from recordings import watched  # noqa: E402  (site_hooks/recordings.py: which blocks get a player)
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # a GitHub runner has /usr/bin/google-chrome
 CHROMIUM_ARGS = [  # as tests/site/conftest.py launches it
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 PLAYER = re.compile(r'<div class="docproof-player"[^>]*\bdata-cast="([^"]+)"')
+PASSED = re.compile(r'<p class="docproof-stamp docproof-passed" data-docproof-digest="([0-9a-f]+)"')
+ENDS_WITH = re.compile(r'<div class="docproof-player"[^>]*\bdata-ends-with="[0-9a-f]+"')
+OWN_CAST = re.compile(r'<div class="docproof-player"[^>]*\bdata-cast="[^"]*/([0-9a-f]+)\.cast"')
 TIMEOUT = 20_000  # ms for one player to load and reach its end
 HOME = re.compile(r"\x1b\[(?:1?;?1?H|2J)|\x1bc")  # cursor home, clear screen, reset
 
@@ -174,11 +184,15 @@ def compare(frame_rows: list[str], cols: int, shown: str, above: bool, redraws: 
     return "\n    " + "\n    ".join(lines[:12] + (["    ..."] if len(lines) > 12 else []))
 
 
+SOURCES = [ROOT]  # the project the site was built from (--root)
+
+
 def page_blocks(page: str) -> dict[str, Block]:
     """digest -> block of the chapter's source, when the source is here."""
-    source = ROOT / "docs" / (page.strip("/") + ".md")
+    root = SOURCES[0]
+    source = root / "docs" / (page.strip("/") + ".md")
     try:
-        blocks = parse_page(source.relative_to(ROOT), source.read_text(), ROOT).blocks
+        blocks = parse_page(source.relative_to(root), source.read_text(), root).blocks
     except (OSError, PageError):
         return {}
     return {block.digest: block for block in blocks}
@@ -187,6 +201,26 @@ def page_blocks(page: str) -> dict[str, Block]:
 def redraws(cast: Path) -> bool:
     """Does the recording move the cursor home or clear the screen (a redraw from the top)?"""
     return cast.is_file() and any(HOME.search(data) for _, data in recording.read(cast.read_text())[1])
+
+
+def missing_players(site: Path, wanted=lambda path: True) -> list[Result]:
+    """A failure for each page with proven blocks but no player for its whole run, and for each
+    proven block better watched than read (site_hooks/recordings.py, `watched`) without its own."""
+    results = []
+    for path in sorted(filter(wanted, site.rglob("index.html"))):
+        html, page_url = path.read_text(), str(path.relative_to(site)).removesuffix("index.html")
+        passed = PASSED.findall(html)
+        if not passed:
+            continue
+        if not ENDS_WITH.search(html):
+            results.append(Result(page_url, "chapter", False, "no player for the chapter's whole run"))
+        blocks, playing = page_blocks(page_url), set(OWN_CAST.findall(html))
+        for digest in passed:
+            block = blocks.get(digest)
+            if block is not None and not block.hidden and watched(block) and digest not in playing:
+                results.append(Result(page_url, f"{block.path}:{block.line}", False,
+                                      "no player, though the block streams, serves, takes typed input or shows progress"))
+    return results
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -237,18 +271,27 @@ def check_page(context, url: str, site: Path, page_path: str) -> list[Result]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=ROOT / "build" / "site", help="the built site (default build/site)")
+    parser.add_argument("--page", action="append", metavar="SLUG",
+                        help="check only this page of the site (its folder: compose); may be repeated")
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="the project whose docs/ the site was built from (default this one)")
     args = parser.parse_args(argv)
+    SOURCES[0] = args.root.resolve()
     started = time.monotonic()
-    pages = sorted(str(p.relative_to(args.site)) for p in args.site.rglob("*.html") if PLAYER.search(p.read_text()))
+    wanted = lambda path: not args.page or path.parent.relative_to(args.site).as_posix() in args.page  # noqa: E731
+    pages = sorted(str(p.relative_to(args.site)) for p in args.site.rglob("*.html")
+                   if wanted(p) and PLAYER.search(p.read_text()))
     if not pages:
         print(f"check_players: no page of {args.site} has a player", file=sys.stderr)
         return 1
+    results: list[Result] = missing_players(args.site, wanted)
+    for result in results:
+        print(result, flush=True)
 
     from playwright.sync_api import sync_playwright
 
     server = serve(args.site)
     url = f"http://127.0.0.1:{server.server_port}/"
-    results: list[Result] = []
     outside: list[str] = []
 
     def route(route):
