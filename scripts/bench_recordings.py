@@ -5,8 +5,8 @@
 
 Proves the page with recordings on and off, in alternating rounds on the same engine, and prints
 the ratio of the best times (budget: at most 5 % more). Then, from the recordings that run
-wrote, the bytes of each chapter's recordings gzip-compressed (each block's cast and the
-chapter's whole run, as the site publishes them), and what a reader of the chapter loads on top
+wrote, the bytes of each chapter's recordings gzip-compressed as the site publishes them (the
+casts of blocks with a player of their own, and the chapter's whole run), and what a reader of the chapter loads on top
 of the page when opening every player: the player's JS and CSS and all the casts, gzip-compressed
 as GitHub Pages sends them (budget: at most 300 KB).
 """
@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT / "site_hooks"))
 
 from docproof import engine as engine_module  # noqa: E402
 from docproof import recording  # noqa: E402
-from recordings import PLAYER  # noqa: E402  site_hooks/recordings.py: what a page with a player loads
+from docproof.blocks import parse_page  # noqa: E402
+from recordings import PLAYER, watched  # noqa: E402  site_hooks/recordings.py: what a page with a player loads
 
 OUT = ROOT / "build" / "bench-recordings"
 TIME_BUDGET, WEIGHT_BUDGET = 1.05, 300_000
@@ -55,14 +56,17 @@ def gz(data: bytes) -> int:
 
 
 def chapter_bytes(folder: Path) -> dict[str, tuple[int, int, int]]:
-    """chapter -> (casts, raw bytes, gzip bytes) of its block casts and its whole run."""
+    """chapter -> (files, raw bytes, gzip bytes) of what the site publishes of its recordings: the
+    casts of the blocks with a player of their own and the chapter's whole run, every recorded
+    block in page order (site_hooks/recordings.py)."""
     sizes = {}
     for chapter in sorted(p for p in folder.glob("docs/*") if p.is_dir()):
-        casts = sorted(chapter.glob("*.cast"))
-        texts = [c.read_text() for c in casts]
-        whole = recording.concatenate(texts, chapter.name)
-        raw = sum(len(t.encode()) for t in texts) + len(whole.encode())
-        sizes[chapter.name] = (len(casts), raw, sum(gz(t.encode()) for t in texts) + gz(whole.encode()))
+        source = ROOT / "docs" / f"{chapter.name}.md"
+        blocks = parse_page(source.relative_to(ROOT), source.read_text(), ROOT).blocks
+        recorded = [(b, chapter / f"{b.digest}.cast") for b in blocks if (chapter / f"{b.digest}.cast").is_file()]
+        whole = recording.concatenate([cast.read_text() for _, cast in recorded], chapter.name).encode()
+        own = [cast.read_bytes() for block, cast in recorded if watched(block)] + [whole]
+        sizes[chapter.name] = (len(own), sum(map(len, own)), sum(map(gz, own)))
     return sizes
 
 
@@ -116,7 +120,8 @@ def sizes(folder: Path) -> int:
     print(f"player (JS, CSS, starter) gzip-compressed: {player / 1000:.1f} KB")
     chapters = chapter_bytes(folder)
     for chapter, (count, raw, packed) in chapters.items():
-        print(f"  {chapter}: {count} recordings, {raw / 1000:.1f} KB, {packed / 1000:.1f} KB gzip-compressed")
+        print(f"  {chapter}: {count} files (players' recordings and the whole run), {raw / 1000:.1f} KB, "
+              f"{packed / 1000:.1f} KB gzip-compressed")
     if not chapters:
         return 0
     chapter, (_, _, packed) = max(chapters.items(), key=lambda item: item[1][2])
