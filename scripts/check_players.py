@@ -239,7 +239,9 @@ def check_page(context, url: str, site: Path, page_path: str) -> list[Result]:
     page_url = page_path.removesuffix("index.html")
     page = context.new_page()
     try:
-        page.goto(url + page_url, wait_until="networkidle")
+        # networkidle alone can come while the page is still being parsed, before its scripts ran.
+        page.goto(url + page_url, wait_until="load")
+        page.wait_for_load_state("networkidle")
         found = page.evaluate(COLLECT)
         blocks = page_blocks(page_url)
         slug = page_url.strip("/")

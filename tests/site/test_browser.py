@@ -41,7 +41,8 @@ def _open(context, url: str):
     page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: page.problems.append(f"request failed: {r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and page.problems.append(f"HTTP {r.status}: {r.url}"))
-    page.goto(url, wait_until="networkidle")
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")  # networkidle alone can come before the scripts ran
     return page
 
 
@@ -181,7 +182,8 @@ def test_the_palette_toggle_switches_light_and_dark_and_remembers(context, serve
     assert _scheme(page) == "default"
     _toggle(page, "dark")
     assert _scheme(page) == "slate"
-    page.reload(wait_until="networkidle")
+    page.reload(wait_until="load")
+    page.wait_for_load_state("networkidle")
     assert _scheme(page) == "slate", "the reader's choice is not kept across pages"
     _toggle(page, "light")
     assert _scheme(page) == "default"
@@ -245,7 +247,8 @@ def test_the_first_page_load_stays_small_and_is_measured(browser, site, served):
     responses = []
     page = context.new_page()
     page.on("response", lambda r: responses.append(r))
-    page.goto(served, wait_until="networkidle")
+    page.goto(served, wait_until="load")
+    page.wait_for_load_state("networkidle")  # networkidle alone can come before the scripts ran
     page.wait_for_timeout(500)
     bodies = {r.url: r.body() for r in responses if r.ok}
     context.close()

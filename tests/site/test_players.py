@@ -135,7 +135,8 @@ def test_the_player_plays_a_recording_to_its_end_by_keyboard(tmp_path, context):
         problems = []
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-        page.goto(url + "watched/", wait_until="networkidle")
+        page.goto(url + "watched/", wait_until="load")
+        page.wait_for_load_state("networkidle")  # networkidle alone can come before the scripts ran
         box = page.locator("details.docproof-recording").nth(1)
         summary = box.locator("summary")
         summary.focus()
@@ -157,5 +158,32 @@ def test_the_player_plays_a_recording_to_its_end_by_keyboard(tmp_path, context):
         assert not severe, severe
         assert not problems, problems
         assert not context.outside, context.outside
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.browser
+def test_a_box_opened_while_the_page_loads_gets_its_player_when_the_script_runs(tmp_path, context):
+    from conftest import _serve
+
+    root, record, _ = _site(tmp_path)
+    built = sitebuild.build(root, tmp_path / "out", record=record)
+    assert built.ok, built.output
+    server, url = _serve(built.site)
+
+    def late(route):
+        # The reader opens the box, its toggle event passes, and only then does the script run.
+        body = route.fetch().text()
+        route.fulfill(content_type="application/javascript",
+                      body="document.querySelectorAll('details.docproof-recording')[1].open = true;\n"
+                           "setTimeout(function () {\n" + body + "\n}, 300);\n")
+
+    try:
+        page = context.new_page()
+        page.route("**/recordings.js", late)
+        page.goto(url + "watched/", wait_until="load")
+        spot = page.locator("details.docproof-recording").nth(1).locator(".docproof-player")
+        spot.locator(".ap-term").wait_for(timeout=10000)
+        assert page.locator("details.docproof-recording").nth(0).locator(".ap-term").count() == 0  # still closed
     finally:
         server.shutdown()
