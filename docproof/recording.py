@@ -31,6 +31,7 @@ from docproof.blocks import Block
 from docproof.terminal import extent
 
 IDLE_LIMIT = 2.0  # seconds: a longer pause is shortened to this
+CONTINUATION = "> "  # bash's prompt before each further line of a command (PS2)
 GAP = 1.0  # seconds between two blocks in a chapter's whole run
 MAX_ROWS = 50  # the page's pty (session.py): a recording is never taller than the terminal was
 MAX_COLUMNS = 200
@@ -57,7 +58,7 @@ class Tape:
 
     def typed(self, command: str) -> None:
         """The command as a reader types it, before what it prints."""
-        self.write(f"{self.prompt} " + command.rstrip("\n").replace("\n", "\r\n> ") + "\r\n")
+        self.write(f"{self.prompt} " + command.rstrip("\n").replace("\n", "\r\n" + CONTINUATION) + "\r\n")
 
     def shown(self) -> list[tuple[float, str]]:
         """The events with the harness's prompt markers cut out (a marker may span two chunks)."""

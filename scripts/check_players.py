@@ -167,7 +167,7 @@ def as_typed(shown: str, block: Block | None) -> str:
         first, *rest = command.text.split("\n")
         for i in range(len(lines) - len(rest)):
             if rest and lines[i].endswith(first) and lines[i + 1:i + 1 + len(rest)] == rest:
-                lines[i + 1:i + 1 + len(rest)] = ["> " + line for line in rest]
+                lines[i + 1:i + 1 + len(rest)] = [recording.CONTINUATION + line for line in rest]
                 break
     return "\n".join(lines)
 
@@ -184,12 +184,8 @@ def compare(frame_rows: list[str], cols: int, shown: str, above: bool, redraws: 
     return "\n    " + "\n    ".join(lines[:12] + (["    ..."] if len(lines) > 12 else []))
 
 
-SOURCES = [ROOT]  # the project the site was built from (--root)
-
-
-def page_blocks(page: str) -> dict[str, Block]:
-    """digest -> block of the chapter's source, when the source is here."""
-    root = SOURCES[0]
+def page_blocks(root: Path, page: str) -> dict[str, Block]:
+    """digest -> block of the chapter's source in root (the project the site was built from)."""
     source = root / "docs" / (page.strip("/") + ".md")
     try:
         blocks = parse_page(source.relative_to(root), source.read_text(), root).blocks
@@ -203,7 +199,7 @@ def redraws(cast: Path) -> bool:
     return cast.is_file() and any(HOME.search(data) for _, data in recording.read(cast.read_text())[1])
 
 
-def missing_players(site: Path, wanted=lambda path: True) -> list[Result]:
+def missing_players(site: Path, root: Path, wanted=lambda path: True) -> list[Result]:
     """A failure for each page with proven blocks but no player for its whole run, and for each
     proven block better watched than read (site_hooks/recordings.py, `watched`) without its own."""
     results = []
@@ -214,7 +210,7 @@ def missing_players(site: Path, wanted=lambda path: True) -> list[Result]:
             continue
         if not ENDS_WITH.search(html):
             results.append(Result(page_url, "chapter", False, "no player for the chapter's whole run"))
-        blocks, playing = page_blocks(page_url), set(OWN_CAST.findall(html))
+        blocks, playing = page_blocks(root, page_url), set(OWN_CAST.findall(html))
         for digest in passed:
             block = blocks.get(digest)
             if block is not None and not block.hidden and watched(block) and digest not in playing:
@@ -235,7 +231,7 @@ def serve(site: Path) -> http.server.ThreadingHTTPServer:
     return server
 
 
-def check_page(context, url: str, site: Path, page_path: str) -> list[Result]:
+def check_page(context, url: str, site: Path, root: Path, page_path: str) -> list[Result]:
     page_url = page_path.removesuffix("index.html")
     page = context.new_page()
     try:
@@ -243,7 +239,7 @@ def check_page(context, url: str, site: Path, page_path: str) -> list[Result]:
         page.goto(url + page_url, wait_until="load")
         page.wait_for_load_state("networkidle")
         found = page.evaluate(COLLECT)
-        blocks = page_blocks(page_url)
+        blocks = page_blocks(root, page_url)
         slug = page_url.strip("/")
         texts = {b["digest"]: b["shown"] for b in found["blocks"]}
         results = []
@@ -278,7 +274,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--root", type=Path, default=ROOT,
                         help="the project whose docs/ the site was built from (default this one)")
     args = parser.parse_args(argv)
-    SOURCES[0] = args.root.resolve()
     started = time.monotonic()
     wanted = lambda path: not args.page or path.parent.relative_to(args.site).as_posix() in args.page  # noqa: E731
     pages = sorted(str(p.relative_to(args.site)) for p in args.site.rglob("*.html")
@@ -286,7 +281,7 @@ def main(argv: list[str]) -> int:
     if not pages:
         print(f"check_players: no page of {args.site} has a player", file=sys.stderr)
         return 1
-    results: list[Result] = missing_players(args.site, wanted)
+    results: list[Result] = missing_players(args.site, args.root.resolve(), wanted)
     for result in results:
         print(result, flush=True)
 
@@ -309,7 +304,7 @@ def main(argv: list[str]) -> int:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             context.route("**/*", route)
             for page_path in pages:
-                for result in check_page(context, url, args.site, page_path):
+                for result in check_page(context, url, args.site, args.root.resolve(), page_path):
                     print(result, flush=True)
                     results.append(result)
             browser.close()

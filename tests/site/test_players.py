@@ -122,55 +122,52 @@ def test_a_recording_of_a_block_the_record_says_failed_is_not_published(tmp_path
     assert len(_players((built.site / "watched" / "index.html").read_text())) == 1  # the chapter's: the plain block
 
 
-@pytest.mark.browser
-def test_the_player_plays_a_recording_to_its_end_by_keyboard(tmp_path, context):
+@pytest.fixture
+def watched_url(tmp_path):
+    """The small site with the watched page, built and served on 127.0.0.1."""
     from conftest import _serve
 
     root, record, _ = _site(tmp_path)
     built = sitebuild.build(root, tmp_path / "out", record=record)
     assert built.ok, built.output
     server, url = _serve(built.site)
-    try:
-        page = context.new_page()
-        problems = []
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
-        page.goto(url + "watched/", wait_until="load")
-        page.wait_for_load_state("networkidle")  # networkidle alone can come before the scripts ran
-        box = page.locator("details.docproof-recording").nth(1)
-        summary = box.locator("summary")
-        summary.focus()
-        page.keyboard.press("Enter")  # a reader opens it from the keyboard
-        spot = box.locator(".docproof-player")
-        spot.locator(".ap-term").wait_for(timeout=10000)
-        page.evaluate("""el => { el.ended = false; el.player.addEventListener('ended', () => { el.ended = true; }); }""",
-                      spot.element_handle())
-        page.keyboard.press("Tab")  # from the summary to the player's container
-        assert page.evaluate("document.activeElement.classList.contains('docproof-player')")
-        assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith("Terminal recording of docker stats")
-        page.keyboard.press("Space")  # the player's own shortcut: play
-        page.wait_for_function("el => el.ended", arg=spot.element_handle(), timeout=15000)
-        screen = spot.locator(".ap-term").inner_text()
-        assert f"web       {FRAMES[-1]}" in screen and FRAMES[0] not in screen, screen
-        page.screenshot(path=str(sitebuild.ROOT / "build" / "screenshots" / "recording-played.png"), full_page=True)
-        axe = Axe().run(page)
-        severe = [v["id"] for v in axe.response["violations"] if v["impact"] in {"serious", "critical"}]
-        assert not severe, severe
-        assert not problems, problems
-        assert not context.outside, context.outside
-    finally:
-        server.shutdown()
+    yield url + "watched/"
+    server.shutdown()
 
 
 @pytest.mark.browser
-def test_a_box_opened_while_the_page_loads_gets_its_player_when_the_script_runs(tmp_path, context):
-    from conftest import _serve
+def test_the_player_plays_a_recording_to_its_end_by_keyboard(watched_url, context):
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.goto(watched_url, wait_until="load")
+    page.wait_for_load_state("networkidle")  # networkidle alone can come before the scripts ran
+    box = page.locator("details.docproof-recording").nth(1)
+    summary = box.locator("summary")
+    summary.focus()
+    page.keyboard.press("Enter")  # a reader opens it from the keyboard
+    spot = box.locator(".docproof-player")
+    spot.locator(".ap-term").wait_for(timeout=10000)
+    page.evaluate("""el => { el.ended = false; el.player.addEventListener('ended', () => { el.ended = true; }); }""",
+                  spot.element_handle())
+    page.keyboard.press("Tab")  # from the summary to the player's container
+    assert page.evaluate("document.activeElement.classList.contains('docproof-player')")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith("Terminal recording of docker stats")
+    page.keyboard.press("Space")  # the player's own shortcut: play
+    page.wait_for_function("el => el.ended", arg=spot.element_handle(), timeout=15000)
+    screen = spot.locator(".ap-term").inner_text()
+    assert f"web       {FRAMES[-1]}" in screen and FRAMES[0] not in screen, screen
+    page.screenshot(path=str(sitebuild.ROOT / "build" / "screenshots" / "recording-played.png"), full_page=True)
+    axe = Axe().run(page)
+    severe = [v["id"] for v in axe.response["violations"] if v["impact"] in {"serious", "critical"}]
+    assert not severe, severe
+    assert not problems, problems
+    assert not context.outside, context.outside
 
-    root, record, _ = _site(tmp_path)
-    built = sitebuild.build(root, tmp_path / "out", record=record)
-    assert built.ok, built.output
-    server, url = _serve(built.site)
 
+@pytest.mark.browser
+def test_a_box_opened_while_the_page_loads_gets_its_player_when_the_script_runs(watched_url, context):
     def late(route):
         # The reader opens the box, its toggle event passes, and only then does the script run.
         body = route.fetch().text()
@@ -178,12 +175,9 @@ def test_a_box_opened_while_the_page_loads_gets_its_player_when_the_script_runs(
                       body="document.querySelectorAll('details.docproof-recording')[1].open = true;\n"
                            "setTimeout(function () {\n" + body + "\n}, 300);\n")
 
-    try:
-        page = context.new_page()
-        page.route("**/recordings.js", late)
-        page.goto(url + "watched/", wait_until="load")
-        spot = page.locator("details.docproof-recording").nth(1).locator(".docproof-player")
-        spot.locator(".ap-term").wait_for(timeout=10000)
-        assert page.locator("details.docproof-recording").nth(0).locator(".ap-term").count() == 0  # still closed
-    finally:
-        server.shutdown()
+    page = context.new_page()
+    page.route("**/recordings.js", late)
+    page.goto(watched_url, wait_until="load")
+    spot = page.locator("details.docproof-recording").nth(1).locator(".docproof-player")
+    spot.locator(".ap-term").wait_for(timeout=10000)
+    assert page.locator("details.docproof-recording").nth(0).locator(".ap-term").count() == 0  # still closed
